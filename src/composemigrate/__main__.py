@@ -1,0 +1,3 @@
+from composemigrate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""What one migration of one text returns: the new text and what was noticed on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A warning about the input, at a 1-based line and column (0 when there is no place)."""
+
+    line: int
+    col: int
+    message: str
+    code: str = "warning"
+
+    def render(self, path: str) -> str:
+        where = f"{path}:{self.line}:{self.col}" if self.line else path
+        return f"{where}: {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of migrating one text; ``changed`` is False when ``text`` is the input."""
+
+    text: str
+    changed: bool
+    warnings: tuple[Finding, ...] = ()
+    services: tuple[str, ...] = field(default=())
+
+
+class MigrationError(Exception):
+    """The input cannot be migrated at all (invalid YAML, wrong shape, failed verification)."""
+
+    def __init__(self, message: str, line: int = 0, col: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+    def render(self, path: str) -> str:
+        where = f"{path}:{self.line}:{self.col}" if self.line else path
+        return f"{where}: error: {self.message}"
