@@ -1,0 +1,153 @@
+"""Read a file's exact bytes as text, and write text back atomically without touching anything else.
+
+Bytes are sacred: ``Source.text`` is the strict UTF-8 decoding of the file, so a BOM stays as
+``"\\ufeff"`` and CRLF stays as ``"\\r\\n"``; encoding the text again gives the same bytes back.
+Writing goes through a temporary file in the target's own directory and ``os.replace``, so a crash,
+a full disk or a refused permission leaves the original file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+_REASONS = {
+    errno.ENOENT: "no such file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "is a directory",
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+}
+
+
+def _reason(err: OSError) -> str:
+    """A short lowercase phrase for an OS error, without the path (callers add their own)."""
+    if err.errno in _REASONS:
+        return _REASONS[err.errno]
+    return (err.strerror or str(err)).lower()
+
+
+class ReadError(Exception):
+    """A file could not be read as UTF-8 text; ``message`` is one line, without the path."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WriteError(Exception):
+    """A file was not written; ``message`` is one line, without the path. The file is unchanged."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file's text as read, with the ``stat`` that ``write_atomic`` checks it against."""
+
+    path: Path
+    text: str
+    stat: os.stat_result
+
+
+def _decode(data: bytes) -> str:
+    if b"\0" in data:
+        raise ReadError("binary file (NUL byte)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ReadError(f"not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})") from None
+
+
+def read_source(path: Path) -> Source:
+    """Read ``path`` (following a symlink) in binary and decode it strictly as UTF-8."""
+    try:
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            data = file.read()
+    except OSError as err:
+        raise ReadError(_reason(err)) from None
+    return Source(path, _decode(data), info)
+
+
+def _unchanged(source: Source, target: Path) -> bool:
+    """True when ``target`` still is the file ``source`` was read from, with the same bytes."""
+    try:
+        now = os.stat(target)
+        data = target.read_bytes()
+    except OSError:
+        return False
+    same = ("st_dev", "st_ino", "st_size", "st_mtime_ns")
+    if any(getattr(now, key) != getattr(source.stat, key) for key in same):
+        return False
+    return data == source.text.encode("utf-8")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _copy_owner_and_mode(fd: int, original: os.stat_result) -> None:
+    """Give the temporary file the original's owner (when allowed) and permission bits."""
+    if (original.st_uid, original.st_gid) != (os.getuid(), os.getgid()):
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, original.st_uid, original.st_gid)
+    os.fchmod(fd, stat.S_IMODE(original.st_mode))
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable; best effort, since the new content is already in place."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(source: Source, text: str) -> None:
+    """Replace the file ``source`` was read from with ``text`` (UTF-8), or raise ``WriteError``.
+
+    A symlink is resolved: its target is rewritten and the link stays a link. A hard link is
+    not kept (the path gets a new inode), which is the price of never leaving a half-written file.
+    """
+    if not stat.S_ISREG(source.stat.st_mode):
+        raise WriteError("not a regular file; not overwritten")
+    target = Path(os.path.realpath(source.path))
+    if not _unchanged(source, target):
+        raise WriteError("changed on disk since it was read; not overwritten")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise WriteError(f"text cannot be encoded as UTF-8 ({err.reason}); not written") from None
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise WriteError(
+            f"cannot create a temporary file in {target.parent}: {_reason(err)}; "
+            "file left as it was"
+        ) from None
+    try:
+        try:
+            _copy_owner_and_mode(fd, source.stat)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise WriteError(f"{_reason(err)}; file left as it was") from None
+    _fsync_directory(target.parent)
