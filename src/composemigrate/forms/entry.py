@@ -1,0 +1,114 @@
+"""One device-request entry (``driver``, ``count`` | ``device_ids``, ``capabilities``, ``options``).
+
+Device reservations and the list form of ``gpus:`` take the same entries, so both forms read and
+write them here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from composemigrate import yamldoc
+from composemigrate.gpu import ALL, GpuRequest, Unsupported, is_variable
+from composemigrate.service import CAPS, REQUEST
+from composemigrate.yamldoc import Node
+
+KEYS = ("driver", "count", "device_ids", "capabilities", "options")
+ENTRY = "entry"
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./=-]*$")
+_ID_LIST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.,:/=-]*,[A-Za-z0-9_.,:/=-]*$")
+_NOT_STRINGS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
+
+
+def scalar(value: str, *, flow: bool = True) -> str:
+    """A YAML scalar that every YAML 1.1 and 1.2 reader takes as this very string.
+
+    Plain where that is safe (a comma list such as ``0,3`` only outside flow collections, where a
+    comma would end it), double-quoted otherwise.
+    """
+    if _PLAIN_SAFE.match(value) and value.lower() not in _NOT_STRINGS:
+        return value
+    if not flow and _ID_LIST.match(value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _strings(node: Node) -> tuple[str, ...] | None:
+    if not yamldoc.is_sequence(node):
+        return None
+    values = tuple(yamldoc.text_of(item) for item in node.value)
+    return None if None in values else tuple(v for v in values if v is not None)
+
+
+def is_gpu_entry(item: Node) -> bool:
+    """An entry for the NVIDIA driver, or one asking for the ``gpu`` capability without a driver."""
+    if not yamldoc.is_mapping(item):
+        return False
+    fields = {name: value for name, _, value in yamldoc.own_entries(item)}
+    driver = yamldoc.text_of(fields["driver"]) if "driver" in fields else None
+    caps = _strings(fields["capabilities"]) if "capabilities" in fields else None
+    return driver == "nvidia" or "gpu" in (caps or ())
+
+
+def read(item: Node, *, implied_gpu: bool) -> GpuRequest | Unsupported:
+    """The request one entry makes; ``implied_gpu`` when ``capabilities`` may be left out."""
+    fields = {name: value for name, _, value in yamldoc.own_entries(item)}
+    extra = [name for name in fields if name not in KEYS and not name.startswith("x-")]
+    if extra or yamldoc.merge_sources(item):
+        return Unsupported(f"the entry has keys this tool does not carry over: {', '.join(extra)}")
+    for node in yamldoc.walk(item):
+        value = yamldoc.text_of(node)
+        if value is not None and is_variable(value):
+            return Unsupported(f"{value} is set from a variable; its value is not known")
+    driver = yamldoc.text_of(fields["driver"]) if "driver" in fields else None
+    if driver not in (None, "nvidia"):
+        return Unsupported(f"driver {driver!r} is not the NVIDIA driver")
+    if "count" in fields and "device_ids" in fields:
+        return Unsupported("count and device_ids are given together (Compose refuses that)")
+    count: int | None = ALL
+    ids: tuple[str, ...] | None = None
+    if "device_ids" in fields:
+        ids = _strings(fields["device_ids"])
+        if ids is None:
+            return Unsupported("device_ids is not a list of ids")
+        count = None
+    elif "count" in fields:
+        text = yamldoc.text_of(fields["count"]) or ""
+        if text != "all" and not text.isdigit():
+            return Unsupported(f"count {text!r} is neither a number nor 'all'")
+        count = ALL if text == "all" else int(text)
+    caps = _strings(fields["capabilities"]) if "capabilities" in fields else None
+    if caps is None and not (implied_gpu and "capabilities" not in fields):
+        return Unsupported("capabilities is missing or not a list (Compose requires it)")
+    options = fields.get("options")
+    pairs: tuple[tuple[str, str], ...] = ()
+    if options is not None:
+        if not yamldoc.is_mapping(options):
+            return Unsupported("options is not a mapping")
+        texts = [(name, yamldoc.text_of(value)) for name, _, value in yamldoc.own_entries(options)]
+        if any(value is None for _, value in texts):
+            return Unsupported("options holds values that are not plain strings")
+        pairs = tuple((name, value or "") for name, value in texts)
+    return GpuRequest(count, ids, caps or ("gpu",), driver, pairs)
+
+
+def render(request: GpuRequest, dash: int) -> list[tuple[str, str]]:
+    """The entry's lines with their slots: ``- driver: nvidia`` first, capabilities last."""
+    key = " " * (dash + 2)
+    if request.device_ids is not None:
+        ids = ", ".join("'" + device.replace("'", "''") + "'" for device in request.device_ids)
+        which = f"device_ids: [{ids}]"
+    else:
+        which = "count: all" if request.count in (None, ALL) else f"count: {request.count}"
+    caps = ", ".join(scalar(cap) for cap in request.capabilities)
+    lines = [
+        (" " * dash + f"- driver: {scalar(request.driver or 'nvidia')}", ENTRY),
+        (key + which, REQUEST),
+        (key + f"capabilities: [{caps}]", CAPS),
+    ]
+    if request.options:
+        options = ", ".join(f"{scalar(k)}: {scalar(v)}" for k, v in request.options)
+        lines.append((key + f"options: {{{options}}}", ENTRY))
+    return lines

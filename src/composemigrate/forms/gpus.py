@@ -1,0 +1,66 @@
+"""Service-level ``gpus:``: ``gpus: all``, or a list of device-request entries (newer Compose v2)."""
+
+from __future__ import annotations
+
+from composemigrate import layout, yamldoc
+from composemigrate.edits import Edit
+from composemigrate.forms import entry
+from composemigrate.gpu import GpuRequest, Unsupported, is_variable
+from composemigrate.service import (
+    HEAD,
+    Found,
+    Place,
+    Removal,
+    ServiceView,
+    attach,
+    block_edit,
+    carry,
+    choose_place,
+    end_place,
+    settle,
+)
+
+
+def read(view: ServiceView) -> Found | None:
+    found = view.entries.get("gpus")
+    if found is None or yamldoc.is_null(found.value):
+        return None
+    line = view.line(found.key)
+    value = found.value
+    text = yamldoc.text_of(value)
+    if text is not None:
+        if text == "all":
+            return Found(GpuRequest(), line)
+        if is_variable(text):
+            return Found(Unsupported(f"gpus is set from a variable ({text})"), line)
+        return Found(Unsupported(f"gpus: {text} is neither 'all' nor a list"), line)
+    if not yamldoc.is_sequence(value) or not value.value:
+        return Found(Unsupported("gpus is neither 'all' nor a list of entries"), line)
+    if len(value.value) > 1:
+        return Found(Unsupported("several GPU entries in one service"), line)
+    item = value.value[0]
+    if not yamldoc.is_mapping(item):
+        return Found(Unsupported("the gpus entry is not a mapping"), line)
+    return Found(entry.read(item, implied_gpu=True), line)
+
+
+def remove(view: ServiceView) -> Removal | Unsupported:
+    found = view.entries["gpus"]
+    span = layout.pair_span(view.lines, found.key, found.value)
+    if span is None or view.shared(found.value):
+        return Unsupported("gpus shares its line or its anchor with other keys")
+    edit, carried = carry(view.lines, span, {}, above=False)
+    column = view.lines.col_of(found.key.start_mark.index)
+    return Removal([edit], carried, Place(found.owner, edit.start, column, tuple(span.above)))
+
+
+def write(view: ServiceView, request: GpuRequest, removals: list[Removal]) -> list[Edit] | Unsupported:
+    place = choose_place(removals) or end_place(view, view.node)
+    edits, carried = settle(view.lines, removals, place)
+    pad = " " * place.column
+    if request.is_all_plain():
+        rendered = [(pad + "gpus: all", HEAD)]
+    else:
+        rendered = [(pad + "gpus:", HEAD), *entry.render(request, place.column + view.style.dash)]
+    edits.append(block_edit(view.lines, place, attach(rendered, carried)))
+    return edits

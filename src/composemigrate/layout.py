@@ -1,0 +1,155 @@
+"""Where lines start and end, which comments sit on them, and how this file indents.
+
+Everything here measures the original text, so new lines can be written the way the file already
+writes its own (``roundtrip.md`` rules 3 to 6).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from composemigrate import yamldoc
+from composemigrate.edits import Edit
+from composemigrate.yamldoc import Lines, Node
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment found on a removed line: ``own_line`` or at the end of content."""
+
+    text: str
+    own_line: bool
+    column: int
+    gap: int = 1
+
+
+@dataclass
+class Span:
+    """Whole lines ``first..last`` to delete, and the own-line comments directly above them."""
+
+    first: int
+    last: int
+    above: list[int] = field(default_factory=list)
+
+
+def comment_start(line: str) -> int | None:
+    """Column of a ``#`` that starts a comment, skipping quoted text."""
+    quote = ""
+    for col, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'" and (col == 0 or line[col - 1] in " \t[{,:-"):
+            quote = ch
+        elif ch == "#" and (col == 0 or line[col - 1] in " \t"):
+            return col
+    return None
+
+
+def line_comment(content: str) -> Comment | None:
+    """The comment on one line, if any."""
+    col = comment_start(content)
+    if col is None:
+        return None
+    before = content[:col]
+    own = not before.strip()
+    gap = len(before) - len(before.rstrip())
+    return Comment(content[col:].rstrip(" \t"), own, col, gap)
+
+
+def indent_of(content: str) -> int:
+    return len(content) - len(content.lstrip(" "))
+
+
+def span(lines: Lines, start: int, end: int) -> Span | None:
+    """The whole lines holding ``text[start:end]``, or None when other content shares them."""
+    first, last = lines.line_of(start), lines.line_of(max(start, end - 1))
+    if lines.content(first)[: lines.col_of(start)].strip():
+        return None
+    tail = lines.content(last)[lines.col_of(end) :] if lines.line_of(end) == last else ""
+    if tail.strip() and not tail.lstrip().startswith("#"):
+        return None
+    result = Span(first, last)
+    column = indent_of(lines.content(first))
+    number = first - 1
+    while number >= 0:
+        content = lines.content(number)
+        if not content.lstrip().startswith("#") or indent_of(content) != column:
+            break
+        result.above.insert(0, number)
+        number -= 1
+    return result
+
+
+def pair_span(lines: Lines, key: Node, value: Node) -> Span | None:
+    return span(lines, int(key.start_mark.index), yamldoc.pair_end(lines.text, key, value))
+
+
+def item_span(lines: Lines, item: Node) -> Span | None:
+    """The lines of one block-sequence item, from its dash."""
+    start = yamldoc.content_start(item)
+    dash = lines.text.rfind("-", lines.start(lines.line_of(start)), start)
+    if dash < 0:
+        return None
+    return span(lines, dash, yamldoc.content_end(item))
+
+
+def key_column(lines: Lines, node: Node) -> int:
+    return lines.col_of(yamldoc.content_start(node))
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a part of the file indents: one mapping step, and where dashes sit under a key."""
+
+    step: int
+    dash: int
+
+
+def dash_offsets(lines: Lines, mapping: Node) -> Counter[int]:
+    """Dash column minus key column for every block list under keys inside ``mapping``."""
+    counts: Counter[int] = Counter()
+    for node in yamldoc.walk(mapping):
+        if not yamldoc.is_mapping(node) or yamldoc.is_flow(node):
+            continue
+        for key, value in node.value:
+            if yamldoc.is_sequence(value) and not yamldoc.is_flow(value) and value.value:
+                first = value.value[0]
+                start = yamldoc.content_start(first)
+                dash = lines.text.rfind("-", lines.start(lines.line_of(start)), start)
+                if dash >= 0 and lines.line_of(dash) != lines.line_of(key.start_mark.index):
+                    counts[lines.col_of(dash) - lines.col_of(key.start_mark.index)] += 1
+    return counts
+
+
+def measure(lines: Lines, root: Node, service: Node, service_key: Node) -> Style:
+    """The service's own step and dash offset, else the document's, else the step."""
+    step = key_column(lines, service) - lines.col_of(service_key.start_mark.index)
+    if step <= 0 or yamldoc.is_flow(service):
+        step = 2
+    for scope in (service, root):
+        counts = dash_offsets(lines, scope)
+        if counts:
+            return Style(step, counts.most_common(1)[0][0])
+    return Style(step, step)
+
+
+def place_comment(content: str, comment: Comment) -> str:
+    """Put an end-of-line comment on a new line: old column if it fits, else the old gap."""
+    if len(content) < comment.column:
+        return content.ljust(comment.column) + comment.text
+    return content + " " * max(comment.gap, 1) + comment.text
+
+
+def delete(lines: Lines, first: int, last: int) -> Edit:
+    """Delete whole lines (a missing final newline is restored once all edits are applied)."""
+    return Edit(lines.start(first), lines.end(last), "")
+
+
+def render(lines: Lines, offset: int, new_lines: list[str], newline: str) -> str:
+    """Text inserting whole lines at ``offset`` (a line start, or the end of the text)."""
+    body = newline.join(new_lines)
+    if offset == len(lines.text) and lines.text and not lines.text.endswith("\n"):
+        return newline + body
+    return body + newline

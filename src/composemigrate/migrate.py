@@ -1,0 +1,203 @@
+"""The pure pipeline for one Compose text: parse, read every form, plan edits, splice, verify."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from composemigrate import edits as edit_engine
+from composemigrate import yamldoc
+from composemigrate.edits import Edit
+from composemigrate.forms import FORMS
+from composemigrate.gpu import Form, GpuRequest, Unsupported
+from composemigrate.result import Finding, MigrationError, Result
+from composemigrate.service import ServiceView
+from composemigrate.yamldoc import Lines
+
+_JETSON = re.compile(r"l4t|jetson|dustynv/", re.IGNORECASE)
+
+
+@dataclass
+class Plan:
+    """The edits that migrate one service, and the nodes they reach into."""
+
+    view: ServiceView
+    edits: list[Edit]
+
+
+def might_have_gpus(text: str) -> bool:
+    """The cheap gate: a file that names neither nvidia nor gpu is never parsed."""
+    return "nvidia" in text or "gpu" in text
+
+
+def services(text: str, lines: Lines) -> Iterator[ServiceView]:
+    """Every service of every document, after the checks Compose makes on the shape."""
+    for root in yamldoc.compose(text):
+        where = lines.where(int(root.start_mark.index))
+        if not yamldoc.is_mapping(root):
+            raise MigrationError("the top level is not a mapping", *where)
+        for node in yamldoc.walk(root):
+            if yamldoc.is_mapping(node):
+                duplicate = yamldoc.duplicate_key(node)
+                if duplicate is not None:
+                    first, second = duplicate
+                    line, col = lines.where(int(second.start_mark.index))
+                    first_line = lines.where(int(first.start_mark.index))[0]
+                    message = f"duplicate key {second.value!r} (first at line {first_line})"
+                    raise MigrationError(message, line, col)
+        found = yamldoc.entries(root).get("services")
+        if found is None or yamldoc.is_null(found.value):
+            continue
+        if not yamldoc.is_mapping(found.value):
+            raise MigrationError("services is not a mapping", *lines.where(found.value.start_mark.index))
+        refs = yamldoc.reference_counts(root)
+        for name, key, node in yamldoc.own_entries(found.value):
+            if yamldoc.is_mapping(node):
+                yield ServiceView(name, key, node, root, lines, refs)
+
+
+def gpu_state(view: ServiceView) -> frozenset[object]:
+    """What a service asks for across every form: the thing a rewrite must keep."""
+    state: set[object] = set()
+    for form, module in FORMS.items():
+        found = module.read(view)
+        if found is not None:
+            request = found.request
+            state.add(request.effect() if isinstance(request, GpuRequest) else (form, request))
+    return frozenset(state)
+
+
+def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
+    """Edits for one service, a warning when it must be left alone, or None: nothing to do."""
+    present = {form: found for form, module in FORMS.items() if (found := module.read(view))}
+    sources = [form for form in present if form is not to]
+    if not sources:
+        return None
+    first = present[sources[0]]
+
+    def leave(reason: str, line: int = first.line) -> Finding:
+        return Finding(line, 0, f"service {view.name!r}: {reason}; left unchanged")
+
+    for found in present.values():
+        if isinstance(found.request, Unsupported):
+            return leave(found.request.reason, found.line)
+    requests = [found.request for found in present.values() if isinstance(found.request, GpuRequest)]
+    if len({request.effect() for request in requests}) > 1:
+        return leave("its GPU forms ask for different GPUs or capabilities")
+    removals = []
+    for form in sources:
+        removal = FORMS[form].remove(view)
+        if isinstance(removal, Unsupported):
+            return leave(removal.reason)
+        removals.append(removal)
+    if to in present:
+        if any(removal.carried for removal in removals):
+            return leave(f"comments on the redundant {sources[0].value} lines have no place to go")
+        return Plan(view, [edit for removal in removals for edit in removal.edits])
+    written = FORMS[to].write(view, requests[0], removals)
+    if isinstance(written, Unsupported):
+        return leave(written.reason)
+    return Plan(view, written)
+
+
+def _reach(view: ServiceView) -> set[int]:
+    return {id(node) for node in yamldoc.walk(view.node)}
+
+
+def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
+    """Services whose edits land in a node that other services reach but do not edit alike."""
+    reach = {view.name: _reach(view) for view in views}
+    users: Counter[int] = Counter(node for nodes in reach.values() for node in nodes)
+    by_name = {p.view.name: p for p in plans}
+    bad: set[str] = set()
+    for current in plans:
+        view = current.view
+        for node in yamldoc.walk(view.node):
+            if users[id(node)] < 2 or node is view.node:
+                continue
+            lo = view.lines.start(view.lines.line_of(int(node.start_mark.index)))
+            hi = view.lines.end(view.lines.line_of(max(lo, yamldoc.content_end(node) - 1)))
+            inside = {e for e in current.edits if lo <= e.start <= hi and e.end <= hi}
+            if not inside:
+                continue
+            for other in views:
+                if other.name == view.name or id(node) not in reach[other.name]:
+                    continue
+                theirs = by_name.get(other.name)
+                if theirs is None or inside != {e for e in theirs.edits if lo <= e.start <= hi}:
+                    bad |= {view.name, other.name}
+    return bad
+
+
+def migrate(text: str, to: Form | str, *, verify: bool = True) -> Result:
+    """Migrate every service of a Compose text to one GPU form, changing only what must change."""
+    target = Form(to)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    if not might_have_gpus(body):
+        return Result(text, False)
+    lines = Lines(body)
+    warnings: list[Finding] = []
+    plans: list[Plan] = []
+    documents: dict[int, list[ServiceView]] = {}
+    for view in services(body, lines):
+        documents.setdefault(id(view.root), []).append(view)
+    for views in documents.values():
+        outcomes = [(view, plan(view, target)) for view in views]
+        found = [outcome for _, outcome in outcomes if isinstance(outcome, Plan)]
+        bad = _shared_conflicts(found, views)
+        for view, outcome in outcomes:
+            if isinstance(outcome, Finding):
+                warnings.append(outcome)
+            elif isinstance(outcome, Plan) and view.name in bad:
+                reason = "it shares an anchored GPU setting with services that ask for other GPUs"
+                warnings.append(Finding(view.line(view.key), 0, f"service {view.name!r}: {reason}; left unchanged"))
+            elif isinstance(outcome, Plan):
+                plans.append(outcome)
+                warnings.extend(_jetson_warning(view, target))
+    if not plans:
+        return Result(text, False, tuple(warnings))
+    try:
+        new_body = edit_engine.apply(body, [edit for p in plans for edit in p.edits])
+    except edit_engine.EditConflict as exc:
+        raise MigrationError(f"internal edit conflict: {exc}") from None
+    if not body.endswith("\n") and new_body.endswith("\n"):
+        new_body = new_body[: -2 if new_body.endswith("\r\n") else -1]
+    if verify:
+        _verify(body, new_body, plans)
+    names = tuple(p.view.name for p in plans)
+    return Result(bom + new_body, new_body != body, tuple(warnings), names)
+
+
+def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
+    image = view.entries.get("image")
+    name = yamldoc.text_of(image.value) if image else None
+    if target is Form.RUNTIME or name is None or not _JETSON.search(name):
+        return []
+    reason = "runs a Jetson (L4T) image, where runtime: nvidia is the documented way; test on the device"
+    return [Finding(view.line(view.key), 0, f"service {view.name!r}: {reason}")]
+
+
+def _verify(before: str, after: str, plans: list[Plan]) -> None:
+    """Re-read the output: it must parse and every service must ask for the same GPUs."""
+    try:
+        new_views = {(v.name, i): v for i, v in _indexed(after)}
+    except MigrationError as exc:
+        raise MigrationError(f"the rewrite would not parse ({exc.message}); file left unchanged") from None
+    old_views = {(v.name, i): v for i, v in _indexed(before)}
+    if old_views.keys() != new_views.keys():
+        raise MigrationError("the rewrite would change the set of services; file left unchanged")
+    for key, old in old_views.items():
+        if gpu_state(old) != gpu_state(new_views[key]):
+            raise MigrationError(f"the rewrite would change the GPUs of service {key[0]!r}; file left unchanged")
+
+
+def _indexed(text: str) -> Iterator[tuple[int, ServiceView]]:
+    roots: dict[int, int] = {}
+    for view in services(text, Lines(text)):
+        yield roots.setdefault(id(view.root), len(roots)), view
+
+
+

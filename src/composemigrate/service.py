@@ -1,0 +1,168 @@
+"""One service as the forms see it, and the pieces they hand each other.
+
+A form's ``remove`` returns a ``Removal``: the edits that delete it, the comments that must travel,
+and the ``Place`` where its key stood. A form's ``write`` takes those and puts the new block there,
+or merges it elsewhere, so no comment is lost on the way (``roundtrip.md`` rules 1, 5 and 6).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from composemigrate import layout, yamldoc
+from composemigrate.edits import Edit
+from composemigrate.gpu import GpuRequest, Unsupported
+from composemigrate.layout import Comment, Span, Style
+from composemigrate.yamldoc import Entry, Lines, Node
+
+HEAD, REQUEST, CAPS = "head", "request", "caps"
+"""Slots of a new block: its first line, the line naming the GPUs, the capabilities line."""
+
+
+@dataclass
+class ServiceView:
+    """A service mapping with its effective keys, in the text it was parsed from."""
+
+    name: str
+    key: Node
+    node: Node
+    root: Node
+    lines: Lines
+    refs: Counter[int]
+
+    @cached_property
+    def entries(self) -> dict[str, Entry]:
+        return yamldoc.entries(self.node)
+
+    @cached_property
+    def style(self) -> Style:
+        return layout.measure(self.lines, self.root, self.node, self.key)
+
+    def line(self, node: Node) -> int:
+        """1-based line of a node, for messages."""
+        return self.lines.line_of(int(node.start_mark.index)) + 1
+
+    def shared(self, node: Node) -> bool:
+        """True when an alias elsewhere points at ``node``: deleting it would break the alias."""
+        return self.refs[id(node)] > 1
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a form's reader saw in a service: a request, or why it cannot be carried over."""
+
+    request: GpuRequest | Unsupported
+    line: int
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a removed (or kept) key stands: a new block can take its place or go before it."""
+
+    owner: Node
+    offset: int
+    column: int
+    above: tuple[int, ...] = ()
+    replaced: bool = True
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A comment from a removed line, bound for a slot of the new block."""
+
+    comment: Comment
+    slot: str
+
+
+@dataclass
+class Removal:
+    edits: list[Edit] = field(default_factory=list)
+    carried: list[Carried] = field(default_factory=list)
+    place: Place | None = None
+
+
+def carry(lines: Lines, span: Span, slots: dict[int, str], *, above: bool = True) -> tuple[Edit, list[Carried]]:
+    """Delete a span (with the own-line comments directly above it) and carry its comments.
+
+    An end-of-line comment goes to the slot of its line; an own-line comment to the slot of
+    the next content line below it. ``slots`` maps line numbers to slots (default: head).
+    """
+    numbers = [*span.above, *range(span.first, span.last + 1)] if above else list(
+        range(span.first, span.last + 1)
+    )
+    carried: list[Carried] = []
+    pending: list[Comment] = []
+    for number in numbers:
+        comment = layout.line_comment(lines.content(number))
+        slot = slots.get(number, HEAD)
+        if comment is not None and comment.own_line:
+            pending.append(comment)
+            continue
+        if lines.content(number).strip():
+            carried.extend(Carried(c, slot) for c in pending)
+            pending = []
+        if comment is not None:
+            carried.append(Carried(comment, slot))
+    carried.extend(Carried(c, HEAD) for c in pending)
+    return layout.delete(lines, numbers[0], span.last), carried
+
+
+def attach(rendered: list[tuple[str, str]], carried: list[Carried]) -> list[str]:
+    """Lay carried comments onto new lines: end-of-line where free, else own lines above."""
+    out = [[content] for content, _ in rendered]
+    has_eol = [False] * len(rendered)
+    above: list[list[str]] = [[] for _ in rendered]
+    slots = [slot for _, slot in rendered]
+    for item in carried:
+        index = slots.index(item.slot) if item.slot in slots else 0
+        content = rendered[index][0]
+        if item.comment.own_line or has_eol[index]:
+            above[index].append(" " * layout.indent_of(content) + item.comment.text)
+        else:
+            out[index] = [layout.place_comment(content, item.comment)]
+            has_eol[index] = True
+    return [line for index, lines in enumerate(out) for line in (*above[index], *lines)]
+
+
+def choose_place(removals: list[Removal], owner: Node | None = None) -> Place | None:
+    """The place a new block goes: a replaced key first, else before a kept one."""
+    places = [r.place for r in removals if r.place and (owner is None or r.place.owner is owner)]
+    places.sort(key=lambda place: not place.replaced)
+    return places[0] if places else None
+
+
+def settle(lines: Lines, removals: list[Removal], used: Place | None) -> tuple[list[Edit], list[Carried]]:
+    """Edits and comments of every removal, given which place the new block took.
+
+    Comments directly above a replaced key stay where they are when the new block takes that
+    key's place; otherwise they travel to the new block's first line.
+    """
+    edits: list[Edit] = []
+    carried: list[Carried] = []
+    for removal in removals:
+        edits.extend(removal.edits)
+        carried.extend(removal.carried)
+        place = removal.place
+        if place is None or place is used or not place.replaced or not place.above:
+            continue
+        for number in place.above:
+            comment = layout.line_comment(lines.content(number))
+            if comment is not None:
+                carried.insert(0, Carried(comment, HEAD))
+        edits.append(layout.delete(lines, place.above[0], place.above[-1]))
+    return edits, carried
+
+
+def block_edit(lines: Lines, place: Place, new_lines: list[str]) -> Edit:
+    """Insert whole new lines at a place (a line start, or the end of the text)."""
+    line = lines.line_of(place.offset)
+    newline = lines.newline(line - 1 if place.offset == len(lines.text) and line else line)
+    return Edit(place.offset, place.offset, layout.render(lines, place.offset, new_lines, newline))
+
+
+def end_place(view: ServiceView, owner: Node) -> Place:
+    """After the last content line of a block mapping: where a new key is appended."""
+    last = view.lines.line_of(yamldoc.content_end(owner) - 1)
+    return Place(owner, view.lines.end(last), layout.key_column(view.lines, owner))

@@ -1,0 +1,239 @@
+"""Parse YAML for positions only: the node graph, character offsets and the file's own layout.
+
+This is the only module that imports ruamel.yaml. It never emits YAML: the writers splice text
+(see ``../shared/docs/roundtrip.md``), so what ruamel would normalise never reaches the output.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from composemigrate.result import MigrationError
+
+Node = Any
+"""A ruamel.yaml composed node (ScalarNode, MappingNode or SequenceNode); the library is untyped."""
+
+MERGE_KEY = "<<"
+
+
+class Lines:
+    """Line starts taken from ``\\n`` alone (never ``splitlines``, which also breaks on NEL/U+2028)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        self.starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def line_of(self, index: int) -> int:
+        return bisect.bisect_right(self.starts, index) - 1
+
+    def col_of(self, index: int) -> int:
+        return index - self.starts[self.line_of(index)]
+
+    def start(self, line: int) -> int:
+        return self.starts[line]
+
+    def end(self, line: int) -> int:
+        """Offset just past the line's break (or the end of the text on the last line)."""
+        return self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+
+    def content(self, line: int) -> str:
+        """The line without its break (``\\r\\n`` or ``\\n``)."""
+        raw = self.text[self.start(line) : self.end(line)]
+        return raw.removesuffix("\n").removesuffix("\r")
+
+    def newline(self, line: int) -> str:
+        """The line's own break, else the file's majority break."""
+        raw = self.text[self.start(line) : self.end(line)]
+        if raw.endswith("\n"):
+            return "\r\n" if raw.endswith("\r\n") else "\n"
+        return self.majority_newline()
+
+    def majority_newline(self) -> str:
+        crlf = self.text.count("\r\n")
+        return "\r\n" if crlf * 2 > self.text.count("\n") else "\n"
+
+    def where(self, index: int) -> tuple[int, int]:
+        """1-based line and column, for messages."""
+        line = self.line_of(index)
+        return line + 1, index - self.starts[line] + 1
+
+
+def tab_shadow(text: str) -> str:
+    """Same-length text where tabs after a line's first non-blank become spaces (pitfall P7)."""
+    if "\t" not in text:
+        return text
+    out = []
+    for line in text.split("\n"):
+        stripped = line.lstrip(" \t")
+        lead = len(line) - len(stripped)
+        out.append(line[:lead] + stripped.replace("\t", " "))
+    return "\n".join(out)
+
+
+def compose(text: str) -> list[Node]:
+    """Compose every document of ``text`` (BOM already removed) into nodes, libyaml first."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    shadow = tab_shadow(text)
+    lines = Lines(text)
+    error: Exception | None = None
+    for pure in (False, True):
+        try:
+            return [doc for doc in YAML(typ="safe", pure=pure).compose_all(shadow) if doc]
+        except RecursionError:
+            raise MigrationError("nesting too deep to read") from None
+        except (YAMLError, ValueError) as exc:
+            error = exc
+    if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
+        line, col = lines.where(min(error.problem_mark.index, len(text)))
+        problem = error.problem or "invalid YAML"
+        if "\t" in lines.content(line - 1)[:col]:
+            problem += " (tab indentation is not YAML)"
+        raise MigrationError(f"invalid YAML: {problem}", line, col)
+    raise MigrationError(f"invalid YAML: {error}")
+
+
+def is_mapping(node: Node) -> bool:
+    return node is not None and node.id == "mapping"
+
+
+def is_sequence(node: Node) -> bool:
+    return node is not None and node.id == "sequence"
+
+
+def is_scalar(node: Node) -> bool:
+    return node is not None and node.id == "scalar"
+
+
+def is_null(node: Node) -> bool:
+    return is_scalar(node) and node.tag == "tag:yaml.org,2002:null"
+
+
+def is_plain(node: Node) -> bool:
+    return is_scalar(node) and node.style in (None, "")
+
+
+def text_of(node: Node) -> str | None:
+    """A scalar's string value, None for collections and nulls."""
+    if not is_scalar(node) or is_null(node):
+        return None
+    return str(node.value)
+
+
+def is_flow(node: Node) -> bool:
+    return bool(getattr(node, "flow_style", False))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One key of a mapping as a reader sees it: ``owner`` is where it is written."""
+
+    key: Node
+    value: Node
+    owner: Node
+
+
+def own_entries(mapping: Node) -> Iterator[tuple[str, Node, Node]]:
+    """The mapping's own string keys, merge keys left out."""
+    for key, value in mapping.value:
+        name = text_of(key)
+        if name is not None and not (name == MERGE_KEY and is_plain(key)):
+            yield name, key, value
+
+
+def merge_sources(mapping: Node) -> list[Node]:
+    """The mappings a ``<<`` key merges in, in priority order."""
+    sources: list[Node] = []
+    for key, value in mapping.value:
+        if is_scalar(key) and key.value == MERGE_KEY and is_plain(key):
+            items = value.value if is_sequence(value) else [value]
+            sources.extend(item for item in items if is_mapping(item))
+    return sources
+
+
+def entries(mapping: Node, _seen: frozenset[int] = frozenset()) -> dict[str, Entry]:
+    """The effective keys of a mapping: its own first, then each merge source's (shallow)."""
+    result: dict[str, Entry] = {}
+    for source in merge_sources(mapping):
+        if id(source) in _seen:
+            continue
+        for name, entry in entries(source, _seen | {id(mapping)}).items():
+            result.setdefault(name, entry)
+    own = {name: Entry(key, value, mapping) for name, key, value in own_entries(mapping)}
+    return own | {name: entry for name, entry in result.items() if name not in own}
+
+
+def duplicate_key(mapping: Node) -> tuple[Node, Node] | None:
+    """The first and second occurrence of a repeated key, if any (Compose refuses those)."""
+    seen: dict[str, Node] = {}
+    for name, key, _ in own_entries(mapping):
+        if name in seen:
+            return seen[name], key
+        seen[name] = key
+    return None
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node once, aliases not re-entered (so an alias bomb costs nothing)."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if is_mapping(current):
+            for key, value in reversed(current.value):
+                stack.extend((value, key))
+        elif is_sequence(current):
+            stack.extend(reversed(current.value))
+
+
+def reference_counts(root: Node) -> Counter[int]:
+    """How many places point at each node: more than one means an anchor is used elsewhere."""
+    counts: Counter[int] = Counter()
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        counts[id(current)] += 1
+        if counts[id(current)] > 1:
+            continue
+        if is_mapping(current):
+            for key, value in current.value:
+                stack.extend((key, value))
+        elif is_sequence(current):
+            stack.extend(current.value)
+    return counts
+
+
+def content_end(node: Node) -> int:
+    """Offset just past a node's own text, before trailing comments and blank lines (P14, P15)."""
+    if is_scalar(node) or is_flow(node) or not node.value:
+        return int(node.end_mark.index)
+    last = node.value[-1]
+    return content_end(last[1] if is_mapping(node) else last)
+
+
+def pair_end(text: str, key: Node, value: Node) -> int:
+    """Offset just past a key's value; for an empty value, just past the key's colon (P14)."""
+    if is_null(value) and value.value == "" and value.start_mark.index >= key.end_mark.index:
+        return text.index(":", key.end_mark.index) + 1
+    return content_end(value)
+
+
+def content_start(node: Node) -> int:
+    """Offset of a node's first content character, past any anchor or tag (P16)."""
+    if (is_mapping(node) or is_sequence(node)) and not is_flow(node) and node.value:
+        first = node.value[0]
+        return content_start(first[0]) if is_mapping(node) else content_start(first)
+    return int(node.start_mark.index)
