@@ -46,8 +46,9 @@ FAKE_HOME = "/oracle-home"
 """HOME for Compose: a fixed path, so ``${HOME}`` in a file gives the same model on every run."""
 
 COMPOSE_FLAGS = ("config", "--format", "json", "--no-path-resolution", "--no-consistency")
-"""Relative paths stay relative (absolute temp paths would differ between runs); the model is
-normalized as Compose normally does (default network, ``gpus: all`` as ``[{"count": -1}]``)."""
+"""Relative paths stay relative (absolute temp paths would differ between runs); no consistency
+check, as for the manifest (override files lack ``image``, volumes and networks live elsewhere);
+the model is normalized as usual (default network, ``gpus: all`` as ``[{"count": -1}]``)."""
 
 
 def _unavailable(reason: str) -> NoReturn:
