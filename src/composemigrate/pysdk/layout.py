@@ -1,0 +1,194 @@
+"""Edits of comma-separated sequences (call arguments, list and dict items) that keep the layout.
+
+libcst keeps the whitespace between items in their commas and in the brackets. A sequence is read
+into a neutral ``Layout`` (the items and the whitespace around each of them), edited there and
+written back, so that removing or adding an item leaves the surrounding lines, indentation and
+comments as they were: a removed item's line goes away, its comments stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import libcst as cst
+
+Whitespace = cst.BaseParenthesizableWhitespace
+Literal = TypeVar("Literal", cst.List, cst.Dict)
+_NONE = cst.SimpleWhitespace("")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """``spaces[i]`` comes before ``items[i]``; the last one comes before the closing bracket."""
+
+    items: tuple[cst.CSTNode, ...]
+    spaces: tuple[Whitespace, ...]
+    trailing_comma: bool
+
+    def without(self, index: int) -> Layout:
+        """The layout with one item removed; the whitespace on both sides of it is merged."""
+        last = len(self.items) - 1
+        merged = _merge(
+            self.spaces[index], self.spaces[index + 1], opening=index == 0, closing=index == last
+        )
+        return Layout(
+            self.items[:index] + self.items[index + 1 :],
+            (*self.spaces[:index], merged, *self.spaces[index + 2 :]),
+            self.trailing_comma,
+        )
+
+    def with_item_after(self, index: int, item: cst.CSTNode) -> Layout:
+        """The layout with ``item`` added after item ``index``, laid out like its neighbours."""
+        spaces = self.spaces
+        if index == len(self.items) - 1:
+            before = spaces[index]
+            if index > 0 or isinstance(before, cst.ParenthesizedWhitespace):
+                separator = _plain(before)
+            else:
+                separator = cst.SimpleWhitespace(" ")
+            split = (separator, spaces[index + 1])
+        else:
+            split = _split(spaces[index + 1])
+        return Layout(
+            (*self.items[: index + 1], item, *self.items[index + 1 :]),
+            (*spaces[: index + 1], *split, *spaces[index + 2 :]),
+            self.trailing_comma,
+        )
+
+
+def remove_args(call: cst.Call, indexes: Iterable[int]) -> cst.Call:
+    layout = _read_args(call)
+    for index in sorted(indexes, reverse=True):
+        layout = layout.without(index)
+    return _write_args(call, layout)
+
+
+def insert_arg(call: cst.Call, after: int, arg: cst.Arg) -> cst.Call:
+    return _write_args(call, _read_args(call).with_item_after(after, arg))
+
+
+def remove_elements(node: Literal, indexes: Iterable[int]) -> Literal:
+    layout = _read_elements(node)
+    for index in sorted(indexes, reverse=True):
+        layout = layout.without(index)
+    return _write_elements(node, layout)
+
+
+def append_elements(node: Literal, elements: Sequence[cst.CSTNode]) -> Literal:
+    """``node`` with ``elements`` added at its end; ``node`` must not be empty."""
+    layout = _read_elements(node)
+    for element in elements:
+        layout = layout.with_item_after(len(layout.items) - 1, element)
+    return _write_elements(node, layout)
+
+
+def _read_args(call: cst.Call) -> Layout:
+    args = call.args
+    spaces: list[Whitespace] = [call.whitespace_before_args]
+    spaces += [_after_comma(arg.comma) for arg in args[:-1]]
+    trailing = bool(args) and isinstance(args[-1].comma, cst.Comma)
+    if args:
+        last = args[-1]
+        spaces.append(_after_comma(last.comma) if trailing else last.whitespace_after_arg)
+    return Layout(tuple(args), tuple(spaces), trailing)
+
+
+def _write_args(call: cst.Call, layout: Layout) -> cst.Call:
+    args = [cst.ensure_type(item, cst.Arg) for item in layout.items]
+    written = []
+    for index, arg in enumerate(args):
+        after = layout.spaces[index + 1]
+        if index < len(args) - 1 or layout.trailing_comma:
+            comma = _comma_of(arg).with_changes(whitespace_after=after)
+            written.append(arg.with_changes(comma=comma, whitespace_after_arg=_NONE))
+        else:
+            written.append(
+                arg.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=after)
+            )
+    return call.with_changes(whitespace_before_args=layout.spaces[0], args=written)
+
+
+def _read_elements(node: cst.List | cst.Dict) -> Layout:
+    elements = node.elements
+    if isinstance(node, cst.List):
+        opening, closing = node.lbracket.whitespace_after, node.rbracket.whitespace_before
+    else:
+        opening, closing = node.lbrace.whitespace_after, node.rbrace.whitespace_before
+    spaces = (opening, *(_after_comma(element.comma) for element in elements[:-1]))
+    trailing = bool(elements) and isinstance(elements[-1].comma, cst.Comma)
+    return Layout(tuple(elements), (*spaces, closing) if elements else spaces, trailing)
+
+
+def _write_elements(node: Literal, layout: Layout) -> Literal:
+    written = []
+    for index, element in enumerate(layout.items):
+        comma: cst.Comma | cst.MaybeSentinel
+        if index < len(layout.items) - 1:
+            comma = _comma_of(element).with_changes(whitespace_after=layout.spaces[index + 1])
+        elif layout.trailing_comma:
+            comma = _comma_of(element).with_changes(whitespace_after=_NONE)
+        else:
+            comma = cst.MaybeSentinel.DEFAULT
+        written.append(element.with_changes(comma=comma))
+    closing = layout.spaces[-1] if layout.items else _NONE
+    if isinstance(node, cst.List):
+        return node.with_changes(
+            elements=written,
+            lbracket=cst.LeftSquareBracket(whitespace_after=layout.spaces[0]),
+            rbracket=cst.RightSquareBracket(whitespace_before=closing),
+        )
+    return node.with_changes(
+        elements=written,
+        lbrace=cst.LeftCurlyBrace(whitespace_after=layout.spaces[0]),
+        rbrace=cst.RightCurlyBrace(whitespace_before=closing),
+    )
+
+
+def _comma_of(item: cst.CSTNode) -> cst.Comma:
+    comma = getattr(item, "comma", None)
+    return comma if isinstance(comma, cst.Comma) else cst.Comma()
+
+
+def _after_comma(comma: cst.Comma | cst.MaybeSentinel) -> Whitespace:
+    return comma.whitespace_after if isinstance(comma, cst.Comma) else _NONE
+
+
+def _has_comment(space: Whitespace) -> bool:
+    if not isinstance(space, cst.ParenthesizedWhitespace):
+        return False
+    lines = [space.first_line.comment, *(line.comment for line in space.empty_lines)]
+    return any(comment is not None for comment in lines)
+
+
+def _merge(before: Whitespace, after: Whitespace, *, opening: bool, closing: bool) -> Whitespace:
+    """The whitespace left where an item was: line breaks and comments of both sides survive."""
+    if not isinstance(before, cst.ParenthesizedWhitespace):
+        return before if opening and not _has_comment(after) else after
+    if not isinstance(after, cst.ParenthesizedWhitespace):
+        return after if closing and not _has_comment(before) else before
+    moved = after.first_line.comment
+    lines = [cst.EmptyLine(indent=after.indent, whitespace=after.last_line, comment=moved)]
+    return before.with_changes(
+        empty_lines=[*before.empty_lines, *(lines if moved else []), *after.empty_lines],
+        indent=after.indent,
+        last_line=after.last_line,
+    )
+
+
+def _plain(space: Whitespace) -> Whitespace:
+    """The same line break and indentation, without comments or blank lines."""
+    if isinstance(space, cst.ParenthesizedWhitespace):
+        return space.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    return space
+
+
+def _split(space: Whitespace) -> tuple[Whitespace, Whitespace]:
+    """Whitespace for both sides of an inserted item: the comment stays on the first line,
+    the comment lines above the next item stay above it."""
+    if isinstance(space, cst.ParenthesizedWhitespace):
+        return space.with_changes(empty_lines=[]), _plain(space).with_changes(
+            empty_lines=space.empty_lines
+        )
+    return space, space
