@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Edit:
     """Replace ``text[start:end]`` with ``new`` (an insertion when start == end)."""
 
@@ -20,19 +20,18 @@ class EditConflict(Exception):
 
 
 def apply(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits; identical edits count once (a shared anchor edited twice)."""
-    ordered = sorted(set(edits))
+    """Apply edits that do not overlap; identical ones count once (a shared anchor edited twice).
+
+    Insertions at the same offset keep the order they were given in.
+    """
+    ordered = sorted(dict.fromkeys(edits), key=lambda edit: (edit.start, edit.end))
     out: list[str] = []
     position = 0
-    previous: Edit | None = None
     for edit in ordered:
-        if previous is not None and (
-            edit.start < previous.end or (edit.start == previous.start == previous.end == edit.end)
-        ):
+        if edit.start < position:
             raise EditConflict(f"edits overlap at offset {edit.start}")
         out.append(text[position : edit.start])
         out.append(edit.new)
         position = edit.end
-        previous = edit
     out.append(text[position:])
     return "".join(out)

@@ -1,4 +1,4 @@
-"""Device reservations: ``deploy.resources.reservations.devices`` (docker-compose 1.28+, Compose v2)."""
+"""Device reservations: ``deploy.resources.reservations.devices`` (docker-compose 1.28+, v2)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,9 @@ def remove(view: ServiceView) -> Removal | Unsupported:
             edit, carried = carry(lines, span, {}, above=False)
             deploy = view.entries["deploy"]
             column = lines.col_of(deploy.key.start_mark.index)
-            return Removal([edit], carried, Place(deploy.owner, edit.start, column, tuple(span.above)))
+            return Removal(
+                [edit], carried, Place(deploy.owner, edit.start, column, tuple(span.above))
+            )
     if span is None:
         return Unsupported("the reservation shares its lines with other keys")
     edit, carried = carry(lines, span, {})
@@ -98,16 +100,20 @@ def _before_deploy(view: ServiceView) -> Place:
     return Place(deploy.owner, lines.start(first), column, replaced=False)
 
 
-def write(view: ServiceView, request: GpuRequest, removals: list[Removal]) -> list[Edit] | Unsupported:
+def write(
+    view: ServiceView, request: GpuRequest, removals: list[Removal]
+) -> list[Edit] | Unsupported:
     style = view.style
     pairs = chain(view)
     if not pairs:
         place = choose_place(removals) or end_place(view, view.node)
-        column, missing = place.column, LEVELS
+        column, missing = place.column, tuple[str, ...](LEVELS)
         step = style.step
     else:
         for _, value in pairs:
-            if yamldoc.is_flow(value) or not (yamldoc.is_mapping(value) or yamldoc.is_sequence(value)):
+            if yamldoc.is_flow(value) or not (
+                yamldoc.is_mapping(value) or yamldoc.is_sequence(value)
+            ):
                 return Unsupported("deploy has a flow-style or empty part; not merged into")
         deepest_key, deepest = pairs[-1]
         if len(pairs) == len(LEVELS):

@@ -1,4 +1,4 @@
-"""Service-level ``gpus:``: ``gpus: all``, or a list of device-request entries (newer Compose v2)."""
+"""Service-level ``gpus:``: ``gpus: all``, or a list of device-request entries (recent Compose)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     return Removal([edit], carried, Place(found.owner, edit.start, column, tuple(span.above)))
 
 
-def write(view: ServiceView, request: GpuRequest, removals: list[Removal]) -> list[Edit] | Unsupported:
+def write(
+    view: ServiceView, request: GpuRequest, removals: list[Removal]
+) -> list[Edit] | Unsupported:
     place = choose_place(removals) or end_place(view, view.node)
     edits, carried = settle(view.lines, removals, place)
     pad = " " * place.column

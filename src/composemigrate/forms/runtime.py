@@ -85,7 +85,7 @@ def read(view: ServiceView) -> Found | None:
                 return Found(Unsupported(reason), view.line(item.key))
             values[item.name] = item.value
     if "env_file" in view.entries and len(values) < len(NAMES):
-        reason = "env_file may set NVIDIA_VISIBLE_DEVICES or NVIDIA_DRIVER_CAPABILITIES"
+        reason = "env_file may set NVIDIA_* variables that would change the request"
         return Found(Unsupported(reason), line)
     return Found(from_environment(values.get(VISIBLE), values.get(CAPABILITIES)), line)
 
@@ -97,7 +97,9 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     if span is None or view.shared(entry.value):
         return Unsupported("runtime shares its line or its anchor with other keys")
     edit, carried = carry(lines, span, {}, above=False)
-    place = Place(entry.owner, edit.start, lines.col_of(entry.key.start_mark.index), tuple(span.above))
+    place = Place(
+        entry.owner, edit.start, lines.col_of(entry.key.start_mark.index), tuple(span.above)
+    )
     removal = Removal([edit], carried, place)
     env = view.entries.get("environment")
     if env is None:
@@ -115,9 +117,10 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         slots = {}
         for item in gpu_items:
             end = item.value_node if item.value_node is not None else item.key
-            for number in range(lines.line_of(item.key.start_mark.index), lines.line_of(
-                yamldoc.content_end(end) - 1
-            ) + 1):
+            for number in range(
+                lines.line_of(item.key.start_mark.index),
+                lines.line_of(yamldoc.content_end(end) - 1) + 1,
+            ):
                 slots[number] = _SLOTS[item.name]
         edit, carried = carry(lines, whole, slots)
         removal.edits.append(edit)
@@ -141,12 +144,16 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     return removal
 
 
-def write(view: ServiceView, request: GpuRequest, removals: list[Removal]) -> list[Edit] | Unsupported:
+def write(
+    view: ServiceView, request: GpuRequest, removals: list[Removal]
+) -> list[Edit] | Unsupported:
     values = to_environment(request)
     if isinstance(values, Unsupported):
         return values
     if "runtime" in view.entries:
         return Unsupported("runtime is already set to something else")
+    if "env_file" in view.entries:
+        return Unsupported("env_file may set NVIDIA_* variables that would change the request")
     env = view.entries.get("environment")
     if env is not None:
         if any(item.name in NAMES for item in env_items(env.value)):
@@ -161,11 +168,12 @@ def write(view: ServiceView, request: GpuRequest, removals: list[Removal]) -> li
         dash = " " * (place.column + view.style.dash)
         rendered.append((pad + "environment:", "env"))
         rendered.extend(
-            (f"{dash}- {scalar(f'{name}={value}', flow=False)}", "env") for name, value in values.items()
+            (f"{dash}- {scalar(f'{name}={value}', flow=False)}", "env")
+            for name, value in values.items()
         )
-    edits.append(block_edit(view.lines, place, attach(rendered, [_to_head(c) for c in carried])))
     if env is not None:
         edits.append(_append_env(view, env.value, values))
+    edits.append(block_edit(view.lines, place, attach(rendered, [_to_head(c) for c in carried])))
     return edits
 
 
@@ -188,7 +196,9 @@ def _append_env(view: ServiceView, env: Node, values: dict[str, str]) -> Edit:
         return Edit(close, close, separator + ", ".join(entries))
     first = env.value[0] if is_list else env.value[0][0]
     start = yamldoc.content_start(first)
-    column = lines.col_of(lines.text.rfind("-", lines.start(lines.line_of(start)), start) if is_list else start)
+    column = lines.col_of(
+        lines.text.rfind("-", lines.start(lines.line_of(start)), start) if is_list else start
+    )
     pad = " " * column
     if is_list:
         new = [f"{pad}- {scalar(f'{name}={value}', flow=False)}" for name, value in values.items()]

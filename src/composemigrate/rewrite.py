@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from composemigrate import edits as edit_engine
-from composemigrate import yamldoc
+from composemigrate import version, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import FORMS
 from composemigrate.gpu import Form, GpuRequest, Unsupported
 from composemigrate.result import Finding, MigrationError, Result
 from composemigrate.service import ServiceView
-from composemigrate.yamldoc import Lines
+from composemigrate.yamldoc import Lines, Node
 
 _JETSON = re.compile(r"l4t|jetson|dustynv/", re.IGNORECASE)
 
@@ -32,30 +32,41 @@ def might_have_gpus(text: str) -> bool:
     return "nvidia" in text or "gpu" in text
 
 
-def services(text: str, lines: Lines) -> Iterator[ServiceView]:
-    """Every service of every document, after the checks Compose makes on the shape."""
-    for root in yamldoc.compose(text):
-        where = lines.where(int(root.start_mark.index))
-        if not yamldoc.is_mapping(root):
-            raise MigrationError("the top level is not a mapping", *where)
-        for node in yamldoc.walk(root):
-            if yamldoc.is_mapping(node):
-                duplicate = yamldoc.duplicate_key(node)
-                if duplicate is not None:
-                    first, second = duplicate
-                    line, col = lines.where(int(second.start_mark.index))
-                    first_line = lines.where(int(first.start_mark.index))[0]
-                    message = f"duplicate key {second.value!r} (first at line {first_line})"
-                    raise MigrationError(message, line, col)
-        found = yamldoc.entries(root).get("services")
-        if found is None or yamldoc.is_null(found.value):
-            continue
-        if not yamldoc.is_mapping(found.value):
-            raise MigrationError("services is not a mapping", *lines.where(found.value.start_mark.index))
-        refs = yamldoc.reference_counts(root)
-        for name, key, node in yamldoc.own_entries(found.value):
-            if yamldoc.is_mapping(node):
-                yield ServiceView(name, key, node, root, lines, refs)
+@dataclass
+class Document:
+    root: Node
+    views: list[ServiceView]
+
+
+def documents(text: str, lines: Lines) -> list[Document]:
+    """Every document with its services, after the checks Compose makes on the shape."""
+    return [Document(root, list(_services(root, lines))) for root in yamldoc.compose(text)]
+
+
+def _services(root: Node, lines: Lines) -> Iterator[ServiceView]:
+    where = lines.where(int(root.start_mark.index))
+    if not yamldoc.is_mapping(root):
+        raise MigrationError("the top level is not a mapping", *where)
+    for node in yamldoc.walk(root):
+        if yamldoc.is_mapping(node):
+            duplicate = yamldoc.duplicate_key(node)
+            if duplicate is not None:
+                first, second = duplicate
+                line, col = lines.where(int(second.start_mark.index))
+                first_line = lines.where(int(first.start_mark.index))[0]
+                message = f"duplicate key {second.value!r} (first at line {first_line})"
+                raise MigrationError(message, line, col)
+    found = yamldoc.entries(root).get("services")
+    if found is None or yamldoc.is_null(found.value):
+        return
+    if not yamldoc.is_mapping(found.value):
+        raise MigrationError(
+            "services is not a mapping", *lines.where(found.value.start_mark.index)
+        )
+    refs = yamldoc.reference_counts(root)
+    for name, key, node in yamldoc.own_entries(found.value):
+        if yamldoc.is_mapping(node):
+            yield ServiceView(name, key, node, root, lines, refs)
 
 
 def gpu_state(view: ServiceView) -> frozenset[object]:
@@ -83,7 +94,9 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
     for found in present.values():
         if isinstance(found.request, Unsupported):
             return leave(found.request.reason, found.line)
-    requests = [found.request for found in present.values() if isinstance(found.request, GpuRequest)]
+    requests = [
+        found.request for found in present.values() if isinstance(found.request, GpuRequest)
+    ]
     if len({request.effect() for request in requests}) > 1:
         return leave("its GPU forms ask for different GPUs or capabilities")
     removals = []
@@ -131,20 +144,25 @@ def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
     return bad
 
 
-def migrate(text: str, to: Form | str, *, verify: bool = True) -> Result:
-    """Migrate every service of a Compose text to one GPU form, changing only what must change."""
+def migrate(
+    text: str, to: Form | str, *, verify: bool = True, drop_version: bool = False
+) -> Result:
+    """Migrate every service of a Compose text to one GPU form, changing only what must change.
+
+    ``drop_version`` also removes the top-level ``version:`` key, obsolete in Compose v2.
+    """
     target = Form(to)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom) :]
-    if not might_have_gpus(body):
+    if not might_have_gpus(body) and not (drop_version and "version" in body):
         return Result(text, False)
     lines = Lines(body)
     warnings: list[Finding] = []
     plans: list[Plan] = []
-    documents: dict[int, list[ServiceView]] = {}
-    for view in services(body, lines):
-        documents.setdefault(id(view.root), []).append(view)
-    for views in documents.values():
+    parsed = documents(body, lines)
+    for document in parsed:
+        views = document.views
+        migrated_before = len(plans)
         outcomes = [(view, plan(view, target)) for view in views]
         found = [outcome for _, outcome in outcomes if isinstance(outcome, Plan)]
         bad = _shared_conflicts(found, views)
@@ -153,14 +171,22 @@ def migrate(text: str, to: Form | str, *, verify: bool = True) -> Result:
                 warnings.append(outcome)
             elif isinstance(outcome, Plan) and view.name in bad:
                 reason = "it shares an anchored GPU setting with services that ask for other GPUs"
-                warnings.append(Finding(view.line(view.key), 0, f"service {view.name!r}: {reason}; left unchanged"))
+                warnings.append(
+                    Finding(
+                        view.line(view.key), 0, f"service {view.name!r}: {reason}; left unchanged"
+                    )
+                )
             elif isinstance(outcome, Plan):
                 plans.append(outcome)
                 warnings.extend(_jetson_warning(view, target))
-    if not plans:
+        if len(plans) > migrated_before:
+            note = version.warning(document.root, lines, target)
+            warnings.extend([note] if note and not drop_version else [])
+    extra = [e for d in parsed for e in version.drop(d.root, lines)] if drop_version else []
+    if not plans and not extra:
         return Result(text, False, tuple(warnings))
     try:
-        new_body = edit_engine.apply(body, [edit for p in plans for edit in p.edits])
+        new_body = edit_engine.apply(body, [edit for p in plans for edit in p.edits] + extra)
     except edit_engine.EditConflict as exc:
         raise MigrationError(f"internal edit conflict: {exc}") from None
     if not body.endswith("\n") and new_body.endswith("\n"):
@@ -176,7 +202,9 @@ def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
     name = yamldoc.text_of(image.value) if image else None
     if target is Form.RUNTIME or name is None or not _JETSON.search(name):
         return []
-    reason = "runs a Jetson (L4T) image, where runtime: nvidia is the documented way; test on the device"
+    reason = (
+        "runs a Jetson (L4T) image, where runtime: nvidia is the documented way; test on the device"
+    )
     return [Finding(view.line(view.key), 0, f"service {view.name!r}: {reason}")]
 
 
@@ -185,19 +213,20 @@ def _verify(before: str, after: str, plans: list[Plan]) -> None:
     try:
         new_views = {(v.name, i): v for i, v in _indexed(after)}
     except MigrationError as exc:
-        raise MigrationError(f"the rewrite would not parse ({exc.message}); file left unchanged") from None
+        raise MigrationError(
+            f"the rewrite would not parse ({exc.message}); file left unchanged"
+        ) from None
     old_views = {(v.name, i): v for i, v in _indexed(before)}
     if old_views.keys() != new_views.keys():
         raise MigrationError("the rewrite would change the set of services; file left unchanged")
     for key, old in old_views.items():
         if gpu_state(old) != gpu_state(new_views[key]):
-            raise MigrationError(f"the rewrite would change the GPUs of service {key[0]!r}; file left unchanged")
+            raise MigrationError(
+                f"the rewrite would change the GPUs of service {key[0]!r}; file left unchanged"
+            )
 
 
 def _indexed(text: str) -> Iterator[tuple[int, ServiceView]]:
-    roots: dict[int, int] = {}
-    for view in services(text, Lines(text)):
-        yield roots.setdefault(id(view.root), len(roots)), view
-
-
-
+    for index, document in enumerate(documents(text, Lines(text))):
+        for view in document.views:
+            yield index, view

@@ -1,0 +1,183 @@
+"""Runs of the CLI over files, directories, repositories or stdin: the I/O around the pure core."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from composemigrate import discovery, gitops
+from composemigrate.diff import unified_diff
+from composemigrate.gpu import Form
+from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Mode, Report
+from composemigrate.result import MigrationError
+from composemigrate.runner import Job, Outcome, default_workers, migrate_text, run_all
+
+PROGRESS_ABOVE = 8
+"""A progress bar appears for more files than this, on a terminal."""
+
+
+def color_wanted(choice: bool | None) -> bool:
+    """Colour when asked, else when stdout is a terminal and NO_COLOR is not set."""
+    if choice is not None:
+        return choice
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _mode(options: dict[str, Any]) -> Mode:
+    if options["dry_run"]:
+        return "diff"
+    return "check" if options["check"] else "write"
+
+
+def _echo(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _level(options: dict[str, Any]) -> int:
+    return 0 if options["quiet"] else 2 if options["verbose"] else 1
+
+
+def run_stdin(to: Form, options: dict[str, Any]) -> int:
+    """Migrate YAML from stdin: the new text (or the diff) on stdout, messages on stderr."""
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _echo(f"<stdin>: error: not UTF-8 (byte at offset {exc.start})")
+        return EXIT_ERROR
+    job = Job(Path("-"), to, verify=options["verify"], drop_version=options["drop_version"])
+    try:
+        result = migrate_text(text, Path("-"), job)
+    except MigrationError as exc:
+        _echo(exc.render("<stdin>"))
+        return EXIT_ERROR
+    for finding in result.warnings:
+        _echo(finding.render("<stdin>"))
+    mode = _mode(options)
+    if mode == "diff":
+        sys.stdout.write(
+            unified_diff("stdin", text, result.text, color=color_wanted(options["color"]))
+        )
+    elif mode == "write":
+        sys.stdout.buffer.write(result.text.encode("utf-8"))
+    return EXIT_PENDING if mode != "write" and result.changed else EXIT_OK
+
+
+def _targets(paths: list[Path], options: dict[str, Any]) -> list[discovery.Discovered]:
+    roots = list(paths)
+    if options["repos_from"] is not None:
+        roots += discovery.read_repo_list(options["repos_from"])
+    found = discovery.discover(
+        roots,
+        include=options["include"],
+        exclude=options["exclude"],
+        use_ignore=not options["no_ignore"],
+        python=options["python"],
+    )
+    if options["repos_from"] is not None:
+        listed = [root.resolve() for root in roots]
+        return [_in_listed_repo(item, listed) for item in found]
+    return found
+
+
+def _in_listed_repo(item: discovery.Discovered, listed: list[Path]) -> discovery.Discovered:
+    """Group by the listed root a file lies in, even when that root is not a git repository."""
+    real = item.path.resolve()
+    for root in listed:
+        if real.is_relative_to(root):
+            return discovery.Discovered(item.path, root)
+    return item
+
+
+def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
+    """Migrate every file found under ``paths``; the report decides the exit status."""
+    mode = _mode(options)
+    report = Report(mode, to.value, _echo, _level(options))
+    try:
+        targets = _targets(paths, options)
+    except OSError as exc:
+        _echo(f"error: cannot read --repos-from file: {exc.strerror or exc}")
+        return EXIT_ERROR
+    branch = options["git_branch"] if mode == "write" else None
+    jobs = []
+    dirty: set[Path] = set()
+    for item in targets:
+        if branch and item.repo is not None and (item.repo in dirty or gitops.is_dirty(item.repo)):
+            if item.repo not in dirty:
+                report.notes.append(f"{item.repo}: work tree has uncommitted changes; not migrated")
+            dirty.add(item.repo)
+            report.fail(
+                item.path, "repository work tree is dirty; commit or stash first", item.repo
+            )
+            continue
+        jobs.append(
+            Job(
+                item.path,
+                to,
+                mode == "write",
+                options["verify"],
+                options["drop_version"],
+                item.repo,
+            )
+        )
+    color = color_wanted(options["color"])
+    show_progress = len(jobs) > PROGRESS_ABOVE and sys.stderr.isatty() and report.level >= 1
+    outcomes = run_all(jobs, options["jobs"] or default_workers())
+    try:
+        for outcome in _progress(outcomes, len(jobs), show_progress):
+            report.add(outcome)
+            if (
+                mode == "diff"
+                and outcome.status == "changed"
+                and options["report_format"] == "text"
+            ):
+                sys.stdout.write(
+                    unified_diff(str(outcome.path), outcome.old, outcome.new, color=color)
+                )
+    except KeyboardInterrupt:
+        report.interrupted = True
+    if branch and not report.interrupted:
+        _git(report, branch, options["git_commit"], to)
+    if options["report_format"] == "json":
+        sys.stdout.write(report.to_json() + "\n")
+    report.finish()
+    return report.return_code
+
+
+def _progress(outcomes: Iterator[Outcome], total: int, show: bool) -> Iterator[Outcome]:
+    if not show:
+        yield from outcomes
+        return
+    with click.progressbar(outcomes, length=total, label="migrating", file=sys.stderr) as bar:
+        yield from bar
+
+
+def _git(report: Report, branch: str, commit: bool, to: Form) -> None:
+    """Put each repository's migrated files on a new branch, committed when asked."""
+    changed: dict[Path, list[Path]] = {}
+    for outcome in report.outcomes:
+        if outcome.written and outcome.repo is not None:
+            changed.setdefault(outcome.repo, []).append(outcome.path)
+    for repo, files in sorted(changed.items()):
+        try:
+            gitops.create_branch(repo, branch)
+            if commit:
+                message = (
+                    f"Move GPU requests to the {to.value} form\n\n"
+                    f"Rewritten by composemigrate --to-{to.value}."
+                )
+                sha = gitops.commit(repo, files, message)
+                report.notes.append(
+                    f"{repo}: committed {len(files)} file(s) on {branch} ({sha[:12]})"
+                )
+            else:
+                report.notes.append(
+                    f"{repo}: created branch {branch} with {len(files)} migrated file(s)"
+                )
+        except gitops.GitError as exc:
+            report.notes.append(f"{repo}: error: {exc.message}")
+            report.fail(repo, f"git: {exc.message}", repo)

@@ -1,0 +1,155 @@
+"""The command line: flags in, a report and an exit status out. Heavy modules load lazily."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from composemigrate import __version__
+from composemigrate.gpu import Form
+
+EXAMPLES = """\b
+Examples:
+  composemigrate --to-devices compose.yaml            # rewrite in place
+  composemigrate --to-devices --dry-run compose.yaml  # show the diff, write nothing
+  composemigrate --to-gpus --check a.yml b.yml        # exit 1 if a file would change
+  cat compose.yaml | composemigrate --to-runtime -    # stdin in, YAML out
+  composemigrate --to-devices --check ~/src --report json > gpu-report.json
+"""
+
+
+class _DefaultGroup(click.Group):
+    """Arguments that do not name a command go to ``migrate``: ``composemigrate --to-devices x``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
+            args = ["migrate", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(
+    cls=_DefaultGroup, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.version_option(__version__, prog_name="composemigrate")
+def cli() -> None:
+    """Move Compose files (and docker SDK code) between the ways of asking for NVIDIA GPUs.
+
+    Without a command, runs `migrate`: see `composemigrate migrate --help`.
+    """
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@cli.command(epilog=EXAMPLES)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--to-devices",
+    "targets",
+    flag_value=Form.DEVICES.value,
+    multiple=True,
+    help="Write deploy.resources.reservations.devices.",
+)
+@click.option(
+    "--to-runtime",
+    "targets",
+    flag_value=Form.RUNTIME.value,
+    multiple=True,
+    help="Write runtime: nvidia with NVIDIA_* environment.",
+)
+@click.option(
+    "--to-gpus",
+    "targets",
+    flag_value=Form.GPUS.value,
+    multiple=True,
+    help="Write the service-level gpus: attribute.",
+)
+@click.option(
+    "--dry-run", "--diff", "dry_run", is_flag=True, help="Print a unified diff; write nothing."
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the diff (default: when stdout is a terminal)."
+)
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Re-read every rewrite and refuse it unless each service asks for the same GPUs.",
+)
+@click.option(
+    "--drop-version", is_flag=True, help="Also remove the obsolete top-level version: key."
+)
+@click.option(
+    "--report",
+    "report_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON document on stdout (see README).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Files processed in parallel (default: the CPU count).",
+)
+@click.option(
+    "--include", multiple=True, metavar="GLOB", help="Also take files matching GLOB in directories."
+)
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB.")
+@click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories.")
+@click.option("--python", is_flag=True, help="Also migrate *.py files found in directories.")
+@click.option(
+    "--repos-from",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Read repository roots from FILE, one per line.",
+)
+@click.option(
+    "--git-branch",
+    metavar="NAME",
+    default=None,
+    help="Create branch NAME in each repository with changes.",
+)
+@click.option("--git-commit", is_flag=True, help="Commit the migrated files in each repository.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary of failures.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files.")
+def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -> None:
+    """Rewrite how services ask for GPUs, in place unless --dry-run or --check."""
+    if len(set(targets)) != 1:
+        raise click.UsageError("give exactly one of --to-devices, --to-runtime, --to-gpus")
+    to = Form(targets[0])
+    if options["git_commit"] and not options["git_branch"]:
+        raise click.UsageError("--git-commit needs --git-branch NAME")
+    if options["repos_from"] is None and not paths:
+        raise click.UsageError("give at least one PATH (or - for stdin), or --repos-from FILE")
+    if "-" in (str(p) for p in paths):
+        if len(paths) != 1:
+            raise click.UsageError("- (stdin) cannot be mixed with other paths")
+        from composemigrate.batch import run_stdin
+
+        sys.exit(run_stdin(to, options))
+    from composemigrate.batch import run_paths
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    sys.exit(run_paths(list(paths), to, options))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point; returns the exit status instead of raising SystemExit."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="composemigrate")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    return 0

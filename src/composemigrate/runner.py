@@ -1,0 +1,108 @@
+"""One job per file, returning a value and never raising, run in parallel in a stable order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from composemigrate.gpu import Form
+from composemigrate.result import Finding, MigrationError, Result
+
+Status = Literal["changed", "unchanged", "skipped", "failed"]
+
+SERIAL_BELOW = 16
+"""Fewer files than this are processed in this process: a pool costs more than it saves."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to do with one file: ``write`` it in place, or only compute the new text."""
+
+    path: Path
+    to: Form
+    write: bool = False
+    verify: bool = True
+    drop_version: bool = False
+    repo: Path | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one file. ``old``/``new`` are kept only when the text changed."""
+
+    path: Path
+    status: Status
+    repo: Path | None = None
+    old: str = ""
+    new: str = ""
+    warnings: tuple[Finding, ...] = ()
+    services: tuple[str, ...] = ()
+    error: MigrationError | None = None
+    written: bool = False
+
+
+def migrate_text(text: str, path: Path, job: Job) -> Result:
+    """The right rewriter for the file: Python sources through libcst, all else as Compose."""
+    if path.suffix == ".py":
+        from composemigrate.pysdk import migrate_python
+
+        return migrate_python(text, job.to)
+    from composemigrate.rewrite import migrate
+
+    return migrate(text, job.to, verify=job.verify, drop_version=job.drop_version)
+
+
+def run_job(job: Job) -> Outcome:
+    """Read, migrate and (when asked) write one file; every failure becomes a ``failed`` outcome."""
+    from composemigrate import fileio
+
+    try:
+        source = fileio.read_source(job.path)
+    except fileio.ReadError as exc:
+        return Outcome(job.path, "failed", job.repo, error=MigrationError(exc.message))
+    try:
+        result = migrate_text(source.text, job.path, job)
+    except MigrationError as exc:
+        return Outcome(job.path, "failed", job.repo, error=exc)
+    except RecursionError:
+        return Outcome(
+            job.path, "failed", job.repo, error=MigrationError("nesting too deep to read")
+        )
+    if not result.changed:
+        status: Status = "skipped" if result.warnings else "unchanged"
+        return Outcome(job.path, status, job.repo, warnings=result.warnings)
+    if job.write:
+        try:
+            fileio.write_atomic(source, result.text)
+        except fileio.WriteError as exc:
+            error = MigrationError(exc.message)
+            return Outcome(job.path, "failed", job.repo, warnings=result.warnings, error=error)
+    return Outcome(
+        job.path,
+        "changed",
+        job.repo,
+        source.text,
+        result.text,
+        result.warnings,
+        result.services,
+        written=job.write,
+    )
+
+
+def run_all(
+    jobs: Sequence[Job], workers: int, runner: Callable[[Job], Outcome] = run_job
+) -> Iterator[Outcome]:
+    """Outcomes in the order of ``jobs``, computed by up to ``workers`` processes."""
+    if workers <= 1 or len(jobs) < SERIAL_BELOW:
+        yield from map(runner, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(runner, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,0 +1,49 @@
+"""The top-level ``version:`` key: kept by default, dropped on request, and checked against the
+GPU form being written, since older docker-compose releases read each form only under some
+versions."""
+
+from __future__ import annotations
+
+from composemigrate import layout, yamldoc
+from composemigrate.edits import Edit
+from composemigrate.gpu import Form
+from composemigrate.result import Finding
+from composemigrate.yamldoc import Lines, Node
+
+_NEEDS = {
+    Form.RUNTIME: ("3", "runtime is not in file format 3.x: docker-compose before 1.27 rejects it"),
+    Form.DEVICES: (
+        "2",
+        "device reservations need docker-compose 1.28+ or Compose v2; older releases read 2.x "
+        "files with a schema that has no deploy",
+    ),
+    Form.GPUS: (
+        "",
+        "gpus: needs a recent Compose v2 (late 2024 or newer); docker-compose 1.x rejects it",
+    ),
+}
+
+
+def _version(root: Node) -> tuple[Node, Node] | None:
+    found = yamldoc.entries(root).get("version") if yamldoc.is_mapping(root) else None
+    return (found.key, found.value) if found and found.owner is root else None
+
+
+def drop(root: Node, lines: Lines) -> list[Edit]:
+    """Delete the top-level ``version:`` line (obsolete in Compose v2); comments above stay."""
+    pair = _version(root)
+    span = layout.pair_span(lines, *pair) if pair else None
+    return [layout.delete(lines, span.first, span.last)] if span else []
+
+
+def warning(root: Node, lines: Lines, target: Form) -> Finding | None:
+    """A warning when the declared version is one that older tools read without the target form."""
+    pair = _version(root)
+    value = yamldoc.text_of(pair[1]) if pair else None
+    if pair is None or value is None:
+        return None
+    prefix, reason = _NEEDS[target]
+    if not value.startswith(prefix):
+        return None
+    line, col = lines.where(int(pair[0].start_mark.index))
+    return Finding(line, col, f"version {value!r}: {reason}")
