@@ -83,14 +83,18 @@ class Removal:
     place: Place | None = None
 
 
-def carry(lines: Lines, span: Span, slots: dict[int, str], *, above: bool = True) -> tuple[Edit, list[Carried]]:
+def carry(
+    lines: Lines, span: Span, slots: dict[int, str], *, above: bool = True
+) -> tuple[Edit, list[Carried]]:
     """Delete a span (with the own-line comments directly above it) and carry its comments.
 
     An end-of-line comment goes to the slot of its line; an own-line comment to the slot of
     the next content line below it. ``slots`` maps line numbers to slots (default: head).
     """
-    numbers = [*span.above, *range(span.first, span.last + 1)] if above else list(
-        range(span.first, span.last + 1)
+    numbers = (
+        [*span.above, *range(span.first, span.last + 1)]
+        if above
+        else list(range(span.first, span.last + 1))
     )
     carried: list[Carried] = []
     pending: list[Comment] = []
@@ -133,7 +137,9 @@ def choose_place(removals: list[Removal], owner: Node | None = None) -> Place | 
     return places[0] if places else None
 
 
-def settle(lines: Lines, removals: list[Removal], used: Place | None) -> tuple[list[Edit], list[Carried]]:
+def settle(
+    lines: Lines, removals: list[Removal], used: Place | None
+) -> tuple[list[Edit], list[Carried]]:
     """Edits and comments of every removal, given which place the new block took.
 
     Comments directly above a replaced key stay where they are when the new block takes that

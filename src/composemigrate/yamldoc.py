@@ -21,7 +21,7 @@ MERGE_KEY = "<<"
 
 
 class Lines:
-    """Line starts taken from ``\\n`` alone (never ``splitlines``, which also breaks on NEL/U+2028)."""
+    """Line starts from ``\\n`` alone (never ``splitlines``, which also breaks on NEL, U+2028)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
