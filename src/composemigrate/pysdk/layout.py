@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import libcst as cst
 
 Whitespace = cst.BaseParenthesizableWhitespace
-Literal = TypeVar("Literal", cst.List, cst.Dict)
+Literal = cst.List | cst.Dict
 _NONE = cst.SimpleWhitespace("")
 
 

@@ -1,0 +1,154 @@
+"""The codemod shared by both directions: find the sites, ask the direction for an edit, apply it.
+
+A direction subclasses ``GpuCalls`` and implements ``rewrite`` (an edit for one site, a ``Skip``
+that becomes a warning, or None when the site has nothing to migrate) and ``loose_setting`` (a
+warning for a GPU setting written where no call argument can be rewritten, e.g. a kwargs dict).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from composemigrate.pysdk.calls import (
+    HOST_CONFIG_CLASSES,
+    CallEdit,
+    Site,
+    Skip,
+    keyword,
+    method_label,
+)
+from composemigrate.pysdk.env import Environment, read_environment
+from composemigrate.pysdk.literals import literal_str, snippet
+from composemigrate.result import Finding
+
+REQUEST_CLASSES = frozenset({"docker.types.DeviceRequest", "docker.types.containers.DeviceRequest"})
+
+Rewrite = tuple[CallEdit, CallEdit] | Skip | None
+"""The edits of a site's GPU call and environment call, a reason to leave it, or nothing to do."""
+
+
+class GpuCalls(VisitorBasedCodemodCommand):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self.findings: list[Finding] = []
+        self.services: list[str] = []
+        self.in_try: set[cst.CSTNode] = set()
+        self._nested: set[cst.CSTNode] = set()
+
+    @abstractmethod
+    def rewrite(self, site: Site) -> Rewrite: ...
+
+    def applied(self, site: Site) -> None:
+        """Called once the edit of ``site`` is decided, for warnings that do not stop it."""
+
+    @abstractmethod
+    def loose_setting(self, key: str, value: cst.BaseExpression) -> str | None: ...
+
+    def report(self, node: cst.CSTNode, message: str) -> None:
+        start = self.get_metadata(PositionProvider, node).start
+        self.findings.append(Finding(start.line, start.column + 1, message))
+
+    def has_class(self, node: cst.CSTNode, names: frozenset[str]) -> bool:
+        qualified = self.get_metadata(QualifiedNameProvider, node, set())
+        return any(name.name in names for name in qualified)
+
+    def is_request(self, call: cst.Call) -> bool:
+        return self.has_class(call.func, REQUEST_CLASSES)
+
+    def environment(self, site: Site) -> tuple[int, Environment] | Skip | None:
+        """The ``environment=`` literal of the site; None when there is none."""
+        if site.env_call is None:
+            return Skip(site.gpu_call, "the environment goes to create_container, not visible here")
+        index = keyword(site.env_call, "environment")
+        if index is None:
+            return None
+        env = read_environment(site.env_call.args[index].value)
+        if isinstance(env, Skip):
+            return env
+        return env.problem() or (index, env)
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.in_try.update(m.findall(node.body, m.Call()))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if method_label(node) == "create_container":
+            index = keyword(node, "host_config")
+            value = node.args[index].value if index is not None else None
+            if isinstance(value, cst.Call) and self._host_config(value):
+                self._nested.add(value)
+        if m.matches(node.func, m.Name("dict")):
+            for arg in node.args:
+                if arg.keyword is not None:
+                    self._loose(arg, arg.keyword.value, arg.value)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = literal_str(node.key)
+        if key is not None:
+            self._loose(node, key, node.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            subscript = target.target
+            if isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1:
+                index = subscript.slice[0].slice
+                key = literal_str(index.value) if isinstance(index, cst.Index) else None
+                if key is not None:
+                    self._loose(target, key, node.value)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        site = self._site(original_node)
+        if site is None:
+            return updated_node
+        splat = self._splat(site)
+        outcome = self.rewrite(site)
+        for skip in (splat, outcome):
+            if isinstance(skip, Skip):
+                self.report(skip.node, f"{site.label}: {skip.message}; left unchanged")
+        if splat or not isinstance(outcome, tuple):
+            return updated_node
+        self.applied(site)
+        line = self.get_metadata(PositionProvider, site.gpu_call).start.line
+        self.services.append(f"{site.label}@{line}")
+        return site.apply(updated_node, *outcome)
+
+    def _host_config(self, call: cst.Call) -> str | None:
+        if method_label(call) == "create_host_config":
+            return "create_host_config"
+        return "HostConfig" if self.has_class(call.func, HOST_CONFIG_CLASSES) else None
+
+    def _site(self, call: cst.Call) -> Site | None:
+        label = method_label(call)
+        if label is not None and label.startswith("containers."):
+            return Site(label, call, call)
+        if label == "create_container":
+            index = keyword(call, "host_config")
+            inner = call.args[index].value if index is not None else None
+            if isinstance(inner, cst.Call) and inner in self._nested:
+                return Site(self._host_config(inner) or "", inner, call, index)
+            return None
+        host_config = self._host_config(call)
+        if host_config is None or call in self._nested:
+            return None
+        return Site(host_config, call, None)
+
+    def _splat(self, site: Site) -> Skip | None:
+        for call in (site.gpu_call, site.env_call):
+            for arg in call.args if call is not None else ():
+                if arg.star == "**":
+                    return Skip(
+                        arg,
+                        f"**{snippet(arg.value)} may set runtime, environment or device_requests",
+                    )
+        return None
+
+    def _loose(self, node: cst.CSTNode, key: str, value: cst.BaseExpression) -> None:
+        message = self.loose_setting(key, value)
+        if message is not None:
+            self.report(node, f"{message}, not as a docker SDK call argument; not migrated")

@@ -1,0 +1,59 @@
+"""Literal values in Python source: read them statically, write new ones in the file's quotes."""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+_SNIPPET = 60
+
+
+def literal_str(node: cst.CSTNode) -> str | None:
+    """The value of a plain string literal (implicit concatenation included), else None."""
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def literal_int(node: cst.CSTNode) -> int | None:
+    """The value of an integer literal such as ``2`` or ``-1``, else None."""
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = literal_int(node.expression)
+        return None if value is None else -value
+    return None
+
+
+def literal_strs(node: cst.CSTNode) -> tuple[str, ...] | None:
+    """The values of a list literal of plain strings, else None."""
+    if not isinstance(node, cst.List):
+        return None
+    values = [literal_str(element.value) for element in node.elements]
+    if any(
+        value is None or isinstance(element, cst.StarredElement)
+        for value, element in zip(values, node.elements, strict=True)
+    ):
+        return None
+    return tuple(value for value in values if value is not None)
+
+
+def quote_of(node: cst.CSTNode, default: str = '"') -> str:
+    """The quote character of the first string literal in ``node``."""
+    for string in m.findall(node, m.SimpleString()):
+        return cst.ensure_type(string, cst.SimpleString).quote[0]
+    return default
+
+
+def string(value: str, quote: str) -> str:
+    """Source text of a string literal holding ``value``, in ``quote`` when no escape is needed."""
+    if quote in value or "\\" in value or not value.isprintable():
+        return repr(value)
+    return f"{quote}{value}{quote}"
+
+
+def snippet(node: cst.CSTNode) -> str:
+    """Short source text of ``node`` for messages."""
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3] + "..."
