@@ -68,13 +68,14 @@ class CallEdit:
         )
 
     def apply(self, call: cst.Call) -> cst.Call:
-        args = [
-            self.replace[i](arg) if i in self.replace else arg for i, arg in enumerate(call.args)
-        ]
-        call = layout.remove_args(call.with_changes(args=args), self.remove)
+        args = layout.read_args(call)
+        for index, change in self.replace.items():
+            args = args.replaced(index, change(call.args[index]))
+        for index in sorted(self.remove, reverse=True):
+            args = args.without(index)
         if self.insert_after is not None:
-            call = layout.insert_arg(call, *self.insert_after)
-        return call
+            args = args.with_item_after(*self.insert_after)
+        return layout.write_args(call, args)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 libcst keeps the whitespace between items in their commas and in the brackets. A sequence is read
 into a neutral ``Layout`` (the items and the whitespace around each of them), edited there and
-written back, so that removing or adding an item leaves the surrounding lines, indentation and
-comments as they were: a removed item's line goes away, its comments stay.
+written back, so that removing, replacing or adding an item leaves the surrounding lines,
+indentation and comments as they were: a removed item's line goes away, its comments stay (the
+comments inside a removed or replaced item move onto lines of their own before its place).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
 
 Whitespace = cst.BaseParenthesizableWhitespace
 Literal = cst.List | cst.Dict
@@ -29,14 +31,22 @@ class Layout:
     def without(self, index: int) -> Layout:
         """The layout with one item removed; the whitespace on both sides of it is merged."""
         last = len(self.items) - 1
-        merged = _merge(
-            self.spaces[index], self.spaces[index + 1], opening=index == 0, closing=index == last
-        )
+        before = _with_comments(self.spaces[index], _comments(self.items[index]))
+        merged = _merge(before, self.spaces[index + 1], opening=index == 0, closing=index == last)
         return Layout(
             self.items[:index] + self.items[index + 1 :],
             (*self.spaces[:index], merged, *self.spaces[index + 2 :]),
             self.trailing_comma,
         )
+
+    def replaced(self, index: int, item: cst.CSTNode) -> Layout:
+        """The layout with item ``index`` replaced; comments only the old item had are kept."""
+        kept = set(_comments(item))
+        lost = [comment for comment in _comments(self.items[index]) if comment not in kept]
+        spaces = list(self.spaces)
+        spaces[index] = _with_comments(spaces[index], lost)
+        items = (*self.items[:index], item, *self.items[index + 1 :])
+        return Layout(items, tuple(spaces), self.trailing_comma)
 
     def with_item_after(self, index: int, item: cst.CSTNode) -> Layout:
         """The layout with ``item`` added after item ``index``, laid out like its neighbours."""
@@ -57,17 +67,6 @@ class Layout:
         )
 
 
-def remove_args(call: cst.Call, indexes: Iterable[int]) -> cst.Call:
-    layout = _read_args(call)
-    for index in sorted(indexes, reverse=True):
-        layout = layout.without(index)
-    return _write_args(call, layout)
-
-
-def insert_arg(call: cst.Call, after: int, arg: cst.Arg) -> cst.Call:
-    return _write_args(call, _read_args(call).with_item_after(after, arg))
-
-
 def remove_elements(node: Literal, indexes: Iterable[int]) -> Literal:
     layout = _read_elements(node)
     for index in sorted(indexes, reverse=True):
@@ -83,7 +82,7 @@ def append_elements(node: Literal, elements: Sequence[cst.CSTNode]) -> Literal:
     return _write_elements(node, layout)
 
 
-def _read_args(call: cst.Call) -> Layout:
+def read_args(call: cst.Call) -> Layout:
     args = call.args
     spaces: list[Whitespace] = [call.whitespace_before_args]
     spaces += [_after_comma(arg.comma) for arg in args[:-1]]
@@ -94,7 +93,7 @@ def _read_args(call: cst.Call) -> Layout:
     return Layout(tuple(args), tuple(spaces), trailing)
 
 
-def _write_args(call: cst.Call, layout: Layout) -> cst.Call:
+def write_args(call: cst.Call, layout: Layout) -> cst.Call:
     args = [cst.ensure_type(item, cst.Arg) for item in layout.items]
     written = []
     for index, arg in enumerate(args):
@@ -143,6 +142,27 @@ def _write_elements(node: Literal, layout: Layout) -> Literal:
         lbrace=cst.LeftCurlyBrace(whitespace_after=layout.spaces[0]),
         rbrace=cst.RightCurlyBrace(whitespace_before=closing),
     )
+
+
+def _comments(item: cst.CSTNode) -> list[cst.Comment]:
+    """The comments inside ``item``, not counting the whitespace after it."""
+    bare = item.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    if isinstance(bare, cst.Arg):
+        bare = bare.with_changes(whitespace_after_arg=_NONE)
+    return [cst.ensure_type(node, cst.Comment) for node in m.findall(bare, m.Comment())]
+
+
+def _with_comments(space: Whitespace, comments: Sequence[cst.Comment]) -> Whitespace:
+    """``space`` followed by one line per comment, indented like what comes next."""
+    if not comments:
+        return space
+    if not isinstance(space, cst.ParenthesizedWhitespace):
+        space = cst.ParenthesizedWhitespace(last_line=_NONE)
+    lines = [
+        cst.EmptyLine(indent=space.indent, whitespace=space.last_line, comment=comment)
+        for comment in comments
+    ]
+    return space.with_changes(empty_lines=[*space.empty_lines, *lines])
 
 
 def _comma_of(item: cst.CSTNode) -> cst.Comma:
