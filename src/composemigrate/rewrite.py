@@ -88,12 +88,12 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
         return None
     first = present[sources[0]]
 
-    def leave(reason: str, line: int = first.line) -> Finding:
-        return Finding(line, 0, f"service {view.name!r}: {reason}; left unchanged")
+    def leave(reason: str, where: tuple[int, int] = first.where) -> Finding:
+        return Finding(*where, f"service {view.name!r}: {reason}; left unchanged")
 
     for found in present.values():
         if isinstance(found.request, Unsupported):
-            return leave(found.request.reason, found.line)
+            return leave(found.request.reason, found.where)
     requests = [
         found.request for found in present.values() if isinstance(found.request, GpuRequest)
     ]
@@ -132,14 +132,18 @@ def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
                 continue
             lo = view.lines.start(view.lines.line_of(int(node.start_mark.index)))
             hi = view.lines.end(view.lines.line_of(max(lo, yamldoc.content_end(node) - 1)))
-            inside = {e for e in current.edits if lo <= e.start <= hi and e.end <= hi}
+
+            def within(plan: Plan, lo: int = lo, hi: int = hi) -> set[Edit]:
+                return {e for e in plan.edits if lo <= e.start <= hi and e.end <= hi}
+
+            inside = within(current)
             if not inside:
                 continue
             for other in views:
                 if other.name == view.name or id(node) not in reach[other.name]:
                     continue
                 theirs = by_name.get(other.name)
-                if theirs is None or inside != {e for e in theirs.edits if lo <= e.start <= hi}:
+                if theirs is None or inside != within(theirs):
                     bad |= {view.name, other.name}
     return bad
 
@@ -171,11 +175,8 @@ def migrate(
                 warnings.append(outcome)
             elif isinstance(outcome, Plan) and view.name in bad:
                 reason = "it shares an anchored GPU setting with services that ask for other GPUs"
-                warnings.append(
-                    Finding(
-                        view.line(view.key), 0, f"service {view.name!r}: {reason}; left unchanged"
-                    )
-                )
+                message = f"service {view.name!r}: {reason}; left unchanged"
+                warnings.append(Finding(*view.where(view.key), message))
             elif isinstance(outcome, Plan):
                 plans.append(outcome)
                 warnings.extend(_jetson_warning(view, target))
@@ -205,7 +206,7 @@ def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
     reason = (
         "runs a Jetson (L4T) image, where runtime: nvidia is the documented way; test on the device"
     )
-    return [Finding(view.line(view.key), 0, f"service {view.name!r}: {reason}")]
+    return [Finding(*view.where(view.key), f"service {view.name!r}: {reason}")]
 
 
 def _verify(before: str, after: str, plans: list[Plan]) -> None:

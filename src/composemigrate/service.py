@@ -40,9 +40,9 @@ class ServiceView:
     def style(self) -> Style:
         return layout.measure(self.lines, self.root, self.node, self.key)
 
-    def line(self, node: Node) -> int:
-        """1-based line of a node, for messages."""
-        return self.lines.line_of(int(node.start_mark.index)) + 1
+    def where(self, node: Node) -> tuple[int, int]:
+        """1-based line and column of a node, for messages."""
+        return self.lines.where(int(node.start_mark.index))
 
     def shared(self, node: Node) -> bool:
         """True when an alias elsewhere points at ``node``: deleting it would break the alias."""
@@ -54,7 +54,7 @@ class Found:
     """What a form's reader saw in a service: a request, or why it cannot be carried over."""
 
     request: GpuRequest | Unsupported
-    line: int
+    where: tuple[int, int]
 
 
 @dataclass(frozen=True)

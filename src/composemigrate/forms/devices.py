@@ -52,10 +52,10 @@ def read(view: ServiceView) -> Found | None:
     items = _gpu_items(view)
     if not items:
         return None
-    line = view.line(items[0])
+    where = view.where(items[0])
     if len(items) > 1:
-        return Found(Unsupported("several GPU reservations in one service"), line)
-    return Found(entry.read(items[0], implied_gpu=False), line)
+        return Found(Unsupported("several GPU reservations in one service"), where)
+    return Found(entry.read(items[0], implied_gpu=False), where)
 
 
 def remove(view: ServiceView) -> Removal | Unsupported:

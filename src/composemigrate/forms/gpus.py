@@ -25,23 +25,23 @@ def read(view: ServiceView) -> Found | None:
     found = view.entries.get("gpus")
     if found is None or yamldoc.is_null(found.value):
         return None
-    line = view.line(found.key)
+    where = view.where(found.key)
     value = found.value
     text = yamldoc.text_of(value)
     if text is not None:
         if text == "all":
-            return Found(GpuRequest(), line)
+            return Found(GpuRequest(), where)
         if is_variable(text):
-            return Found(Unsupported(f"gpus is set from a variable ({text})"), line)
-        return Found(Unsupported(f"gpus: {text} is neither 'all' nor a list"), line)
+            return Found(Unsupported(f"gpus is set from a variable ({text})"), where)
+        return Found(Unsupported(f"gpus: {text} is neither 'all' nor a list"), where)
     if not yamldoc.is_sequence(value) or not value.value:
-        return Found(Unsupported("gpus is neither 'all' nor a list of entries"), line)
+        return Found(Unsupported("gpus is neither 'all' nor a list of entries"), where)
     if len(value.value) > 1:
-        return Found(Unsupported("several GPU entries in one service"), line)
+        return Found(Unsupported("several GPU entries in one service"), where)
     item = value.value[0]
     if not yamldoc.is_mapping(item):
-        return Found(Unsupported("the gpus entry is not a mapping"), line)
-    return Found(entry.read(item, implied_gpu=True), line)
+        return Found(Unsupported("the gpus entry is not a mapping"), where)
+    return Found(entry.read(item, implied_gpu=True), where)
 
 
 def remove(view: ServiceView) -> Removal | Unsupported:

@@ -71,9 +71,9 @@ def read(view: ServiceView) -> Found | None:
     value = yamldoc.text_of(entry.value) if entry else None
     if entry is None or value is None:
         return None
-    line = view.line(entry.key)
+    where = view.where(entry.key)
     if is_variable(value):
-        return Found(Unsupported(f"runtime is set from a variable ({value})"), line)
+        return Found(Unsupported(f"runtime is set from a variable ({value})"), where)
     if value != "nvidia":
         return None
     env = view.entries.get("environment")
@@ -82,12 +82,12 @@ def read(view: ServiceView) -> Found | None:
         if item.name in NAMES:
             if item.value is None:
                 reason = f"{item.name} takes its value from the shell; it is not known"
-                return Found(Unsupported(reason), view.line(item.key))
+                return Found(Unsupported(reason), view.where(item.key))
             values[item.name] = item.value
     if "env_file" in view.entries and len(values) < len(NAMES):
         reason = "env_file may set NVIDIA_* variables that would change the request"
-        return Found(Unsupported(reason), line)
-    return Found(from_environment(values.get(VISIBLE), values.get(CAPABILITIES)), line)
+        return Found(Unsupported(reason), where)
+    return Found(from_environment(values.get(VISIBLE), values.get(CAPABILITIES)), where)
 
 
 def remove(view: ServiceView) -> Removal | Unsupported:
