@@ -147,6 +147,21 @@ def delete(lines: Lines, first: int, last: int) -> Edit:
     return Edit(lines.start(first), lines.end(last), "")
 
 
+def flow_delete(parent: Node, index: int) -> Edit:
+    """Delete one item (or pair) of a flow collection with the comma that separates it."""
+    items = [pair[1] if yamldoc.is_mapping(parent) else pair for pair in parent.value]
+    starts = [
+        int(pair[0].start_mark.index if yamldoc.is_mapping(parent) else pair.start_mark.index)
+        for pair in parent.value
+    ]
+    start, end = starts[index], yamldoc.content_end(items[index])
+    if index > 0:
+        start = yamldoc.content_end(items[index - 1])
+    elif index + 1 < len(items):
+        end = starts[index + 1]
+    return Edit(start, end, "")
+
+
 def render(lines: Lines, offset: int, new_lines: list[str], newline: str) -> str:
     """Text inserting whole lines at ``offset`` (a line start, or the end of the text)."""
     body = newline.join(new_lines)

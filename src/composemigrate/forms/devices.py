@@ -68,12 +68,18 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         return Unsupported("the reservation is an anchor used elsewhere")
     if len(devices.value) > 1:
         if yamldoc.is_flow(devices):
-            return Unsupported("the GPU entry sits in a flow-style list with other devices")
+            index = next(i for i, node in enumerate(devices.value) if node is item)
+            return Removal([layout.flow_delete(devices, index)], [], _before_deploy(view))
         span = layout.item_span(lines, item)
     else:
         depth = len(pairs) - 1
         while depth > 0 and len(pairs[depth - 1][1].value) == 1:
             depth -= 1
+        parent = pairs[depth - 1][1] if depth else None
+        if parent is not None and yamldoc.is_flow(parent):
+            key = pairs[depth][0]
+            index = next(i for i, (k, _) in enumerate(parent.value) if k is key)
+            return Removal([layout.flow_delete(parent, index)], [], _before_deploy(view))
         span = layout.pair_span(lines, *pairs[depth])
         if depth == 0:
             if span is None:
@@ -105,20 +111,18 @@ def write(
 ) -> list[Edit] | Unsupported:
     style = view.style
     pairs = chain(view)
+    missing: tuple[str, ...] = LEVELS
     if not pairs:
         place = choose_place(removals) or end_place(view, view.node)
-        column, missing = place.column, tuple[str, ...](LEVELS)
-        step = style.step
+        column, step = place.column, style.step
     else:
         for _, value in pairs:
-            if yamldoc.is_flow(value) or not (
-                yamldoc.is_mapping(value) or yamldoc.is_sequence(value)
-            ):
-                return Unsupported("deploy has a flow-style or empty part; not merged into")
+            if not (yamldoc.is_mapping(value) or yamldoc.is_sequence(value)):
+                return Unsupported(f"{text_of_key(pairs, value)} is empty or not a collection")
+            if yamldoc.is_flow(value):
+                return _merge_flow(view, pairs, request, removals)
         deepest_key, deepest = pairs[-1]
         if len(pairs) == len(LEVELS):
-            if not yamldoc.is_sequence(deepest):
-                return Unsupported("devices is not a list")
             first = yamldoc.content_start(deepest.value[0])
             dash = view.lines.text.rfind("-", view.lines.start(view.lines.line_of(first)), first)
             at = end_place(view, deepest)
@@ -135,6 +139,38 @@ def write(
     ]
     dash_column = column + (len(missing) - 1) * step + style.dash
     return _insert(view, place, [*rendered, *entry.render(request, dash_column)], removals)
+
+
+def text_of_key(pairs: list[tuple[Node, Node]], value: Node) -> str:
+    return next(str(key.value) for key, node in pairs if node is value)
+
+
+def _merge_flow(
+    view: ServiceView, pairs: list[tuple[Node, Node]], request: GpuRequest, removals: list[Removal]
+) -> list[Edit]:
+    """Flow text before the closing bracket of the deepest existing level (rule 2).
+
+    Comments that travel with removed lines become own-line comments above the first flow level's
+    key, since flow text has no line of its own to carry them.
+    """
+    lines = view.lines
+    deepest = pairs[-1][1]
+    text = entry.render_flow(request)
+    if len(pairs) < len(LEVELS):
+        for level in reversed(LEVELS[len(pairs) + 1 :]):
+            text = f"{{{level}: {text if level != 'devices' else f'[{text}]'}}}"
+        text = f"{LEVELS[len(pairs)]}: " + (f"[{text}]" if len(pairs) == len(LEVELS) - 1 else text)
+    close = int(deepest.end_mark.index) - 1
+    separator = ", " if deepest.value else ""
+    edits, carried = settle(lines, removals, None)
+    edits.append(Edit(close, close, separator + text))
+    if carried:
+        key = next(key for key, value in pairs if yamldoc.is_flow(value))
+        line = lines.line_of(int(key.start_mark.index))
+        pad = " " * lines.col_of(int(key.start_mark.index))
+        comments = [pad + item.comment.text for item in carried]
+        edits.append(block_edit(lines, Place(deepest, lines.start(line), 0), comments))
+    return edits
 
 
 def _insert(

@@ -94,21 +94,32 @@ def read(item: Node, *, implied_gpu: bool) -> GpuRequest | Unsupported:
     return GpuRequest(count, ids, caps or ("gpu",), driver, pairs)
 
 
-def render(request: GpuRequest, dash: int) -> list[tuple[str, str]]:
-    """The entry's lines with their slots: ``- driver: nvidia`` first, capabilities last."""
-    key = " " * (dash + 2)
+def _fields(request: GpuRequest) -> list[tuple[str, str, str]]:
+    """``(key, value, slot)`` of an entry: ``driver`` first, ``capabilities`` then ``options``."""
     if request.device_ids is not None:
         ids = ", ".join("'" + device.replace("'", "''") + "'" for device in request.device_ids)
-        which = f"device_ids: [{ids}]"
+        which = ("device_ids", f"[{ids}]")
     else:
-        which = "count: all" if request.count in (None, ALL) else f"count: {request.count}"
-    caps = ", ".join(scalar(cap) for cap in request.capabilities)
-    lines = [
-        (" " * dash + f"- driver: {scalar(request.driver or 'nvidia')}", ENTRY),
-        (key + which, REQUEST),
-        (key + f"capabilities: [{caps}]", CAPS),
+        which = ("count", "all" if request.count in (None, ALL) else str(request.count))
+    fields = [
+        ("driver", scalar(request.driver or "nvidia"), ENTRY),
+        (*which, REQUEST),
+        ("capabilities", f"[{', '.join(scalar(cap) for cap in request.capabilities)}]", CAPS),
     ]
     if request.options:
         options = ", ".join(f"{scalar(k)}: {scalar(v)}" for k, v in request.options)
-        lines.append((key + f"options: {{{options}}}", ENTRY))
-    return lines
+        fields.append(("options", f"{{{options}}}", ENTRY))
+    return fields
+
+
+def render(request: GpuRequest, dash: int) -> list[tuple[str, str]]:
+    """The entry's block lines with their slots, the first one carrying the dash."""
+    return [
+        (" " * dash + ("- " if index == 0 else "  ") + f"{key}: {value}", slot)
+        for index, (key, value, slot) in enumerate(_fields(request))
+    ]
+
+
+def render_flow(request: GpuRequest) -> str:
+    """The entry as one flow mapping, for flow-style lists."""
+    return "{" + ", ".join(f"{key}: {value}" for key, value, _ in _fields(request)) + "}"
