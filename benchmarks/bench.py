@@ -1,0 +1,279 @@
+"""Time composemigrate over a synthetic fleet, side by side with a naive baseline and a floor.
+
+Every command runs as a child of a fresh wrapper process that reports the child's wall time and
+peak resident memory (``ru_maxrss`` of ``RUSAGE_CHILDREN``: the largest single process among the
+child and its workers), so no figure includes this script's own imports. The baseline is what a
+platform team would write without this tool: load and dump every Compose file with ruamel.yaml's
+round trip. ``grep -rlE`` over the same tree is the floor: reading the bytes and nothing else.
+
+Usage: ``python benchmarks/bench.py [--repos 200] [--files 50] [--repeat 3] [--smoke]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import fleet
+
+HELP_TARGET = 0.3
+"""Seconds ``composemigrate --help`` may take (issue 4)."""
+
+SPEEDUP_TARGET = 10.0
+"""How many times faster than the baseline ``--check`` must be over the fleet (issue 4)."""
+
+FLAT_MEMORY = 1.2
+"""Peak memory counts as flat when ten times the files take less than this factor more."""
+
+BASELINE = """\
+import io, sys
+from ruamel.yaml import YAML
+yaml = YAML()
+with open(sys.argv[1], encoding="utf-8") as listing:
+    paths = listing.read().splitlines()
+for path in paths:
+    with open(path, encoding="utf-8") as stream:
+        data = yaml.load(stream)
+    yaml.dump(data, io.StringIO())
+"""
+"""The naive tool: a ruamel.yaml round trip (load, then dump) of every file, one after another."""
+
+WRAPPER = """\
+import json, resource, subprocess, sys, tempfile, time
+timer, command = sys.argv[1], sys.argv[2:]
+with tempfile.NamedTemporaryFile("r") as peak_file:
+    prefix = [timer, "-f", "%M", "-o", peak_file.name] if timer else []
+    start = time.perf_counter()
+    done = subprocess.run(prefix + command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    timed = peak_file.read().split()
+peak = int(timed[-1]) if timer else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+tail = done.stderr.decode("utf-8", "replace")[-2000:]
+print(json.dumps({"wall": wall, "rss_kib": peak, "rc": done.returncode, "stderr": tail}))
+"""
+"""Runs one command and reports its wall time and peak RSS in KiB, nothing of itself.
+
+The peak comes from GNU time when there is one: a child forked from this Python wrapper would
+count the wrapper's own ~10 MiB (Linux keeps the pre-exec high-water mark), which hides small
+commands such as grep.
+"""
+
+GNU_TIME = "/usr/bin/time"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measured command: median wall seconds over the repeats, largest peak RSS in KiB."""
+
+    label: str
+    wall: float
+    rss_kib: int
+
+
+class BenchError(Exception):
+    """A measured command did not end the way it should, so its figure would mean nothing."""
+
+
+def measure(label: str, argv: Sequence[str], ok: Sequence[int], repeat: int) -> Run:
+    """Run ``argv`` ``repeat`` times in a fresh wrapper each; fail unless it exits with ``ok``."""
+    walls, peaks = [], []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", WRAPPER, _timer(), *argv],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        report = json.loads(done.stdout)
+        if report["rc"] not in ok:
+            raise BenchError(f"{label}: exit {report['rc']}, expected {ok}\n{report['stderr']}")
+        walls.append(float(report["wall"]))
+        peaks.append(int(report["rss_kib"]))
+    return Run(label, statistics.median(walls), max(peaks))
+
+
+def _timer() -> str:
+    """GNU time's path, or "" to fall back on the wrapper's own ``getrusage``."""
+    return GNU_TIME if os.access(GNU_TIME, os.X_OK) else ""
+
+
+def composemigrate() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m``."""
+    script = shutil.which("composemigrate", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "composemigrate"]
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A fleet on disk: its root, the list file the baseline reads, and what it holds."""
+
+    root: Path
+    listing: Path
+    files: list[fleet.FleetFile]
+
+    def gpu_paths(self) -> list[str]:
+        return [str(self.root / f.path) for f in self.files if f.kind in fleet.GPU_FORMS]
+
+
+def make_fleet(workdir: Path, name: str, spec: fleet.Spec) -> Fleet:
+    root = workdir / name
+    files = fleet.plan(spec)
+    fleet.write(root, files)
+    listing = workdir / f"{name}.files"
+    listing.write_text("".join(f"{root / f.path}\n" for f in files), encoding="utf-8")
+    return Fleet(root, listing, files)
+
+
+def fleet_runs(where: Fleet, repeat: int) -> tuple[Run, Run, Run, Run]:
+    """composemigrate --check (default jobs, then one job), the baseline and grep, in that order."""
+    check = [*composemigrate(), "--to-devices", "--check", str(where.root)]
+    return (
+        measure(f"composemigrate --check (jobs {cpu_count()})", check, (0, 1), repeat),
+        measure("composemigrate --check --jobs 1", [*check, "--jobs", "1"], (0, 1), repeat),
+        measure(
+            "baseline: ruamel round trip",
+            [sys.executable, "-c", BASELINE, str(where.listing)],
+            (0,),
+            repeat,
+        ),
+        measure(
+            "floor: grep -rlE 'nvidia|gpus'",
+            ["grep", "-rlE", "nvidia|gpus", str(where.root)],
+            (0, 1),
+            repeat,
+        ),
+    )
+
+
+def verify_runs(where: Fleet, repeat: int) -> tuple[Run, Run]:
+    """--verify against --no-verify on the GPU files only, in one process, so verify dominates."""
+    base = [*composemigrate(), "--to-devices", "--check", "--jobs", "1"]
+    files = where.gpu_paths()
+    return (
+        measure("--verify (GPU files, jobs 1)", [*base, "--verify", *files], (0, 1), repeat),
+        measure("--no-verify (GPU files, jobs 1)", [*base, "--no-verify", *files], (0, 1), repeat),
+    )
+
+
+def help_runs(runs: int) -> tuple[Run, Run]:
+    """``composemigrate --help`` and a bare interpreter start, each the median of ``runs``."""
+    return (
+        measure("composemigrate --help", [*composemigrate(), "--help"], (0,), runs),
+        measure("python -c pass (floor)", [sys.executable, "-c", "pass"], (0,), runs),
+    )
+
+
+def table(runs: Sequence[Run], baseline: Run | None = None) -> str:
+    """Wall time, speed-up against ``baseline`` (when given) and peak memory, one row per run."""
+    width = max(len(run.label) for run in runs)
+    rows = [f"{'run':<{width}}  {'wall s':>8}  {'vs baseline':>14}  {'peak MiB':>8}"]
+    for run in runs:
+        ratio = f"{baseline.wall / run.wall:.1f}x faster" if baseline else ""
+        rows.append(
+            f"{run.label:<{width}}  {run.wall:8.3f}  {ratio:>14}  {run.rss_kib / 1024:8.1f}"
+        )
+    return "\n".join(rows)
+
+
+def memory_table(small: tuple[int, Sequence[Run]], large: tuple[int, Sequence[Run]]) -> str:
+    """Peak memory per command for two fleet sizes, and how much it grew."""
+    (n_small, runs_small), (n_large, runs_large) = small, large
+    width = max(len(run.label) for run in runs_small)
+    head = (
+        f"{'peak MiB':<{width}}  {f'{n_small} files':>12}  {f'{n_large} files':>12}  {'growth':>7}"
+    )
+    rows = [head]
+    for a, b in zip(runs_small, runs_large, strict=True):
+        rows.append(
+            f"{a.label:<{width}}  {a.rss_kib / 1024:12.1f}  {b.rss_kib / 1024:12.1f}  "
+            f"{b.rss_kib / a.rss_kib:6.2f}x"
+        )
+    return "\n".join(rows)
+
+
+def verdicts(fast: Run, baseline: Run, help_run: Run, growth: float, more_files: float) -> str:
+    """Each issue-4 target with the measured figure and whether it is met."""
+
+    def line(name: str, met: bool, figure: str) -> str:
+        return f"  {'met ' if met else 'MISS'}  {name}: {figure}"
+
+    speedup = baseline.wall / fast.wall
+    return "\n".join(
+        [
+            "targets:",
+            line(
+                f"{SPEEDUP_TARGET:.0f}x faster than the baseline",
+                speedup >= SPEEDUP_TARGET,
+                f"{speedup:.1f}x",
+            ),
+            line(
+                f"--help under {HELP_TARGET} s",
+                help_run.wall < HELP_TARGET,
+                f"{help_run.wall:.3f} s",
+            ),
+            line(
+                "flat peak memory",
+                growth < FLAT_MEMORY,
+                f"{growth:.2f}x for {more_files:.0f}x the files",
+            ),
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repos", type=int, default=fleet.Spec.repos)
+    parser.add_argument("--files", type=int, default=fleet.Spec.files)
+    parser.add_argument("--gpu-share", type=float, default=fleet.Spec.gpu_share)
+    parser.add_argument("--seed", type=int, default=fleet.Spec.seed)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command (median)")
+    parser.add_argument("--help-runs", type=int, default=10, help="runs of --help (median)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny fleet, once: checks the script"
+    )
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.repos, args.files, args.gpu_share, args.repeat, args.help_runs = 3, 4, 0.5, 1, 1
+    spec = fleet.Spec(args.repos, args.files, args.gpu_share, seed=args.seed)
+    small_spec = fleet.Spec(max(1, args.repos // 10), args.files, args.gpu_share, seed=args.seed)
+    with tempfile.TemporaryDirectory(prefix="composemigrate-bench-") as tmp:
+        large = make_fleet(Path(tmp), "fleet", spec)
+        small = make_fleet(Path(tmp), "small", small_spec)
+        print(f"fleet: {fleet.summary(large.files)}; {cpu_count()} CPUs", flush=True)
+        try:
+            runs = fleet_runs(large, args.repeat)
+            verify, no_verify = verify_runs(large, args.repeat)
+            help_run, python_run = help_runs(args.help_runs)
+            small_runs = fleet_runs(small, 1)[:3]
+        except BenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    fast, _, baseline, _ = runs
+    print(table(runs, baseline))
+    print()
+    print(table([verify, no_verify, help_run, python_run]))
+    cost = verify.wall / no_verify.wall - 1
+    print(f"\n--verify costs {cost:+.0%} on the {len(large.gpu_paths())} GPU files")
+    print()
+    print(memory_table((len(small.files), small_runs), (len(large.files), runs[:3])))
+    growth = max(b.rss_kib / a.rss_kib for a, b in zip(small_runs[:2], runs[:2], strict=True))
+    print()
+    print(verdicts(fast, baseline, help_run, growth, len(large.files) / len(small.files)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
