@@ -1,4 +1,4 @@
-"""Edits of comma-separated sequences (call arguments, list and dict items) that keep the layout.
+"""Edits of comma-separated sequences (call arguments, list, dict and import items), keeping layout.
 
 libcst keeps the whitespace between items in their commas and in the brackets. A sequence is read
 into a neutral ``Layout`` (the items and the whitespace around each of them), edited there and
@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 import libcst.matchers as m
 
 Whitespace = cst.BaseParenthesizableWhitespace
-Literal = cst.List | cst.Dict
+Bracketed = cst.List | cst.Dict | cst.ImportFrom
+Node = TypeVar("Node", bound=Bracketed)
 _NONE = cst.SimpleWhitespace("")
 
 
@@ -67,14 +69,14 @@ class Layout:
         )
 
 
-def remove_elements(node: Literal, indexes: Iterable[int]) -> Literal:
+def remove_elements(node: Node, indexes: Iterable[int]) -> Node:
     layout = _read_elements(node)
     for index in sorted(indexes, reverse=True):
         layout = layout.without(index)
     return _write_elements(node, layout)
 
 
-def append_elements(node: Literal, elements: Sequence[cst.CSTNode]) -> Literal:
+def append_elements(node: Node, elements: Sequence[cst.CSTNode]) -> Node:
     """``node`` with ``elements`` added at its end; ``node`` must not be empty."""
     layout = _read_elements(node)
     for element in elements:
@@ -108,18 +110,18 @@ def write_args(call: cst.Call, layout: Layout) -> cst.Call:
     return call.with_changes(whitespace_before_args=layout.spaces[0], args=written)
 
 
-def _read_elements(node: cst.List | cst.Dict) -> Layout:
-    elements = node.elements
-    if isinstance(node, cst.List):
-        opening, closing = node.lbracket.whitespace_after, node.rbracket.whitespace_before
-    else:
-        opening, closing = node.lbrace.whitespace_after, node.rbrace.whitespace_before
+def _read_elements(node: Bracketed) -> Layout:
+    elements = _elements(node)
+    opening, closing = _brackets(node)
+    last = _after_comma(elements[-1].comma) if elements else _NONE
+    if not isinstance(last, cst.SimpleWhitespace) or last.value:
+        closing = last  # where libcst keeps it in parenthesized imports
     spaces = (opening, *(_after_comma(element.comma) for element in elements[:-1]))
     trailing = bool(elements) and isinstance(elements[-1].comma, cst.Comma)
     return Layout(tuple(elements), (*spaces, closing) if elements else spaces, trailing)
 
 
-def _write_elements(node: Literal, layout: Layout) -> Literal:
+def _write_elements(node: Node, layout: Layout) -> Node:
     written = []
     for index, element in enumerate(layout.items):
         comma: cst.Comma | cst.MaybeSentinel
@@ -130,18 +132,45 @@ def _write_elements(node: Literal, layout: Layout) -> Literal:
         else:
             comma = cst.MaybeSentinel.DEFAULT
         written.append(element.with_changes(comma=comma))
-    closing = layout.spaces[-1] if layout.items else _NONE
+    opening, closing = layout.spaces[0], layout.spaces[-1] if layout.items else _NONE
     if isinstance(node, cst.List):
         return node.with_changes(
             elements=written,
-            lbracket=cst.LeftSquareBracket(whitespace_after=layout.spaces[0]),
+            lbracket=cst.LeftSquareBracket(whitespace_after=opening),
             rbracket=cst.RightSquareBracket(whitespace_before=closing),
         )
+    if isinstance(node, cst.Dict):
+        return node.with_changes(
+            elements=written,
+            lbrace=cst.LeftCurlyBrace(whitespace_after=opening),
+            rbrace=cst.RightCurlyBrace(whitespace_before=closing),
+        )
+    if node.lpar is None:
+        return node.with_changes(names=written)
     return node.with_changes(
-        elements=written,
-        lbrace=cst.LeftCurlyBrace(whitespace_after=layout.spaces[0]),
-        rbrace=cst.RightCurlyBrace(whitespace_before=closing),
+        names=written,
+        lpar=cst.LeftParen(whitespace_after=opening),
+        rpar=cst.RightParen(whitespace_before=closing),
     )
+
+
+def _elements(
+    node: Bracketed,
+) -> Sequence[cst.BaseElement | cst.BaseDictElement | cst.ImportAlias]:
+    if isinstance(node, cst.ImportFrom):
+        return () if isinstance(node.names, cst.ImportStar) else node.names
+    return node.elements
+
+
+def _brackets(node: Bracketed) -> tuple[Whitespace, Whitespace]:
+    """The whitespace after the opening and before the closing bracket."""
+    if isinstance(node, cst.List):
+        return node.lbracket.whitespace_after, node.rbracket.whitespace_before
+    if isinstance(node, cst.Dict):
+        return node.lbrace.whitespace_after, node.rbrace.whitespace_before
+    if node.lpar is None or node.rpar is None:
+        return _NONE, _NONE
+    return node.lpar.whitespace_after, node.rpar.whitespace_before
 
 
 def _comments(item: cst.CSTNode) -> list[cst.Comment]:

@@ -2,14 +2,12 @@
 
 ``runtime`` takes the place of ``device_requests``; the entries join an existing environment
 literal in its own form (dict or list), else a new ``environment={...}`` follows ``runtime``.
-``DeviceRequest`` imports go when nothing uses them any more.
+Module-level ``DeviceRequest`` imports go when nothing uses them any more.
 """
 
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
 
 from composemigrate.gpu import Unsupported, to_environment
 from composemigrate.pysdk import imports
@@ -23,20 +21,9 @@ REQUEST_KEYS = ("device_requests", "DeviceRequests")
 
 
 class ToRuntime(GpuCalls):
-    def __init__(self, context: CodemodContext) -> None:
-        super().__init__(context)
-        self._imports = imports.DockerImports((), None)
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self._imports = imports.scan(node)
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if self.services:
-            for module, alias in self._imports.names:
-                RemoveImportsVisitor.remove_unused_import(
-                    self.context, module, imports.CLASS, alias
-                )
-        return updated_node
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        new = super().transform_module(tree)
+        return imports.without_unused_requests(new) if self.services else new
 
     def loose_setting(self, key: str, value: cst.BaseExpression) -> str | None:
         return f"{key!r} is set in a mapping" if key in REQUEST_KEYS else None
