@@ -1,0 +1,73 @@
+"""CM205 visible-devices-mismatch: ``NVIDIA_VISIBLE_DEVICES`` disagrees with the device request.
+
+What: a service whose ``environment`` sets ``NVIDIA_VISIBLE_DEVICES`` to other GPUs than its
+device reservation or ``gpus:`` asks for (``count: N`` means GPUs ``0..N-1``). Values from
+variables are not judged.
+
+Why: the engine derives ``NVIDIA_VISIBLE_DEVICES`` from the request and the file sets it again;
+which value the container ends up with depends on the runtime and toolkit versions, so the file
+does not say which GPUs the service gets.
+
+Before::
+
+    environment:
+      - NVIDIA_VISIBLE_DEVICES=1
+    deploy:
+      resources:
+        reservations:
+          devices:
+            - driver: nvidia
+              device_ids: ['0']
+              capabilities: [gpu]
+
+After (drop the variable; the request decides)::
+
+    deploy:
+      resources:
+        reservations:
+          devices:
+            - driver: nvidia
+              device_ids: ['0']
+              capabilities: [gpu]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from composemigrate.forms import FORMS
+from composemigrate.forms.runtime import env_items
+from composemigrate.gpu import VISIBLE, Form, GpuRequest, is_variable
+from composemigrate.lint import entries
+from composemigrate.lint.context import Context, Hit
+from composemigrate.service import ServiceView
+from composemigrate.yamldoc import Node
+
+CODE, NAME, SEVERITY, FIX = "CM205", "visible-devices-mismatch", "warning", None
+
+WHAT = {Form.DEVICES: "the device reservation", Form.GPUS: "the gpus attribute"}
+
+
+def _devices(value: str) -> set[str]:
+    return {part.strip() for part in value.split(",")}
+
+
+def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
+    env = view.entries.get("environment")
+    if env is None:
+        return
+    for form, what in WHAT.items():
+        found = FORMS[form].read(view)
+        if found is not None and isinstance(found.request, GpuRequest):
+            yield from _mismatches(env.value, found.request.visible_devices(), what)
+            return
+
+
+def _mismatches(env: Node, asked: str, what: str) -> Iterator[Hit]:
+    for item in env_items(env):
+        if item.name != VISIBLE or item.value is None or is_variable(item.value):
+            continue
+        if _devices(item.value) != _devices(asked):
+            gets = "every GPU" if asked == "all" else f"GPUs {asked}"
+            message = f"{VISIBLE}={item.value} disagrees with {what}, which asks for {gets}"
+            yield Hit(entries.at(item.key), message)
