@@ -13,10 +13,13 @@ from composemigrate import yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import devices
 from composemigrate.forms.entry import is_gpu_entry
+from composemigrate.gpu import Form
 from composemigrate.service import ServiceView, block_edit, end_place
 from composemigrate.yamldoc import Entry, Lines, Node
 
 RESET = "!reset"
+REQUEST_FORMS = {Form.DEVICES: "the device reservation", Form.GPUS: "the gpus attribute"}
+"""The forms that make a device request, as messages name them."""
 INT = "tag:yaml.org,2002:int"
 STR = "tag:yaml.org,2002:str"
 

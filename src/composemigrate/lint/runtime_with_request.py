@@ -48,26 +48,31 @@ from composemigrate.service import ServiceView
 
 CODE, NAME, SEVERITY, FIX = "CM204", "runtime-with-request", "warning", "safe"
 
-WHAT = {Form.DEVICES: "the device reservation", Form.GPUS: "the gpus attribute"}
-
 
 def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
     runtime = view.entries.get("runtime")
     if runtime is None or yamldoc.text_of(runtime.value) != "nvidia":
         return
-    others = {form: found for form in WHAT if (found := FORMS[form].read(view)) is not None}
+    others = {
+        form: found
+        for form in entries.REQUEST_FORMS
+        if (found := FORMS[form].read(view)) is not None
+    }
     legacy = FORMS[Form.RUNTIME].read(view)
     if not others or legacy is None:
         return
     form = next(iter(others))
-    what = WHAT[form]
+    what = entries.REQUEST_FORMS[form]
     requests = [legacy.request, *(found.request for found in others.values())]
     at = entries.at(runtime.key)
-    if not all(isinstance(request, GpuRequest) for request in requests):
+    known = [request for request in requests if isinstance(request, GpuRequest)]
+    if len(known) < len(requests):
         yield Hit(at, f"runtime: nvidia beside {what}: redundant, or conflicting; keep one form")
         return
-    if len({request.effect() for request in requests if isinstance(request, GpuRequest)}) > 1:
-        yield Hit(at, f"runtime: nvidia conflicts with {what}: they ask for different GPUs")
+    if len({request.effect() for request in known}) > 1:
+        same_gpus = len({request.visible_devices() for request in known}) == 1
+        differ = "capabilities or options" if same_gpus else "GPUs"
+        yield Hit(at, f"runtime: nvidia conflicts with {what}: they ask for different {differ}")
         return
     message = f"runtime: nvidia is redundant with {what} and fails where no nvidia runtime exists"
     yield Hit(at, message, _fix(view, form, len(others)))

@@ -37,15 +37,13 @@ from collections.abc import Iterator
 
 from composemigrate.forms import FORMS
 from composemigrate.forms.runtime import env_items
-from composemigrate.gpu import VISIBLE, Form, GpuRequest, is_variable
+from composemigrate.gpu import VISIBLE, GpuRequest, is_variable
 from composemigrate.lint import entries
 from composemigrate.lint.context import Context, Hit
 from composemigrate.service import ServiceView
 from composemigrate.yamldoc import Node
 
 CODE, NAME, SEVERITY, FIX = "CM205", "visible-devices-mismatch", "warning", None
-
-WHAT = {Form.DEVICES: "the device reservation", Form.GPUS: "the gpus attribute"}
 
 
 def _devices(value: str) -> set[str]:
@@ -56,7 +54,7 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
     env = view.entries.get("environment")
     if env is None:
         return
-    for form, what in WHAT.items():
+    for form, what in entries.REQUEST_FORMS.items():
         found = FORMS[form].read(view)
         if found is not None and isinstance(found.request, GpuRequest):
             yield from _mismatches(env.value, found.request.visible_devices(), what)
