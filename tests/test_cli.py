@@ -74,6 +74,13 @@ VARIABLE = "services:\n  app:\n    image: nvidia/cuda\n    runtime: ${RUNTIME}\n
 VARIABLE_WARNING = "service 'app': runtime is set from a variable (${RUNTIME}); left unchanged"
 INVALID = "services:\n  app:\n    runtime: nvidia\n  - oops\n"
 INVALID_ERROR = "error: invalid YAML: expected <block end>, but found '-'"
+BOM = "\ufeff"
+STAMP = 1_000_000_000_000_000_000
+"""An mtime far in the past, so that any write shows."""
+
+
+def crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
 
 
 def summary(changed: int, unchanged: int, skipped: int, failed: int, *, done: str) -> str:
@@ -201,31 +208,20 @@ def test_main_returns_the_exit_status(workdir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new"),
+    ("to", "old", "new"),
     [
-        pytest.param(LEGACY.encode(), MIGRATED.encode(), id="lf"),
-        pytest.param(
-            LEGACY.replace("\n", "\r\n").encode(),
-            MIGRATED.replace("\n", "\r\n").encode(),
-            id="crlf",
-        ),
-        pytest.param(b"\xef\xbb\xbf" + SHORT.encode(), None, id="bom"),
-        pytest.param(SHORT.rstrip("\n").encode(), None, id="no-final-newline"),
+        pytest.param("--to-devices", LEGACY, MIGRATED, id="lf"),
+        pytest.param("--to-devices", crlf(LEGACY), crlf(MIGRATED), id="crlf"),
+        pytest.param("--to-gpus", BOM + SHORT, BOM + SHORT_GPUS, id="bom"),
+        pytest.param("--to-gpus", SHORT[:-1], SHORT_GPUS[:-1], id="no-final-newline"),
     ],
 )
-def test_stdin_to_stdout_keeps_bytes(tmp_path: Path, old: bytes, new: bytes | None) -> None:
-    expected = (
-        new
-        or {
-            b"\xef\xbb\xbf" + SHORT.encode(): b"\xef\xbb\xbf" + SHORT_GPUS.encode(),
-            SHORT.rstrip("\n").encode(): SHORT_GPUS.rstrip("\n").encode(),
-        }[old]
-    )
-    to = "--to-devices" if new else "--to-gpus"
-    via_runner = invoke(to, "-", stdin=old)
+def test_stdin_to_stdout_keeps_bytes(tmp_path: Path, to: str, old: str, new: str) -> None:
+    expected = new.encode()
+    via_runner = invoke(to, "-", stdin=old.encode())
     assert (via_runner.exit_code, via_runner.stdout_bytes, via_runner.stderr) == (0, expected, "")
     for launcher in launchers():
-        done = run([*launcher, to, "-"], tmp_path, stdin=old)
+        done = run([*launcher, to, "-"], tmp_path, stdin=old.encode())
         assert (done.returncode, done.stdout, done.stderr) == (0, expected, b"")
 
 
@@ -278,7 +274,7 @@ def test_stdin_errors_are_one_line_and_print_no_yaml(data: bytes, error: str) ->
 
 def test_dry_run_prints_the_exact_diff_and_writes_nothing(workdir: Path) -> None:
     path = write(workdir / "compose.yaml", LEGACY)
-    before = path.stat().st_mtime_ns
+    os.utime(path, ns=(STAMP, STAMP))
     for flag in ("--dry-run", "--diff"):
         result = invoke("--to-devices", flag, "compose.yaml")
         assert result.exit_code == 1
@@ -289,7 +285,7 @@ def test_dry_run_prints_the_exact_diff_and_writes_nothing(workdir: Path) -> None
             + "\n"
         )
     assert path.read_text() == LEGACY
-    assert path.stat().st_mtime_ns == before
+    assert path.stat().st_mtime_ns == STAMP
 
 
 def test_dry_run_headers_name_nested_and_absolute_paths(workdir: Path) -> None:
@@ -412,18 +408,15 @@ def test_write_in_place_changes_exactly_the_gpu_lines_and_keeps_the_mode(workdir
 
 
 def test_write_in_place_keeps_crlf_bom_and_missing_final_newline(workdir: Path) -> None:
-    old = b"\xef\xbb\xbf" + LEGACY.replace("\n", "\r\n").encode().rstrip(b"\r\n")
-    new = b"\xef\xbb\xbf" + MIGRATED.replace("\n", "\r\n").encode().rstrip(b"\r\n")
-    path = write(workdir / "docker-compose.yml", old)
+    path = write(workdir / "docker-compose.yml", BOM + crlf(LEGACY)[:-2])
     assert invoke("--to-devices", "docker-compose.yml").exit_code == 0
-    assert path.read_bytes() == new
+    assert path.read_bytes() == (BOM + crlf(MIGRATED)[:-2]).encode()
 
 
 def test_files_with_nothing_to_do_are_not_written(workdir: Path) -> None:
     files = {"plain.yaml": PLAIN, "done.yaml": MIGRATED, "variable.yaml": VARIABLE}
-    stamp = 1_000_000_000_000_000_000
     for name, text in files.items():
-        os.utime(write(workdir / name, text), ns=(stamp, stamp))
+        os.utime(write(workdir / name, text), ns=(STAMP, STAMP))
     inodes = {name: (workdir / name).stat().st_ino for name in files}
     result = invoke("--to-devices", *files)
     assert result.exit_code == 0
@@ -434,7 +427,7 @@ def test_files_with_nothing_to_do_are_not_written(workdir: Path) -> None:
     )
     for name, text in files.items():
         after = (workdir / name).stat()
-        assert (after.st_mtime_ns, after.st_ino) == (stamp, inodes[name])
+        assert (after.st_mtime_ns, after.st_ino) == (STAMP, inodes[name])
         assert (workdir / name).read_text() == text
 
 
