@@ -41,8 +41,8 @@ def _too_high(device: str, host: int) -> bool:
     return match is not None and int(match[1]) >= host
 
 
-def _host(host: int) -> str:
-    return f"the target host has {host} GPU{'' if host == 1 else 's'}"
+def _gpus(host: int) -> str:
+    return "no GPU" if host == 0 else f"{host} GPU{'' if host == 1 else 's'}"
 
 
 def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
@@ -60,7 +60,7 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
         if item.name == VISIBLE and item.value is not None:
             bad = [part for part in item.value.split(",") if _too_high(part, host)]
             if bad:
-                message = f"{VISIBLE} names GPU {bad[0].strip()}, but {_host(host)}"
+                message = f"{VISIBLE} names GPU {bad[0].strip()}; the host has {_gpus(host)}"
                 yield Hit(entries.at(item.key), message)
 
 
@@ -68,13 +68,12 @@ def _request(request: entries.Request, host: int) -> Iterator[Hit]:
     count: Node | None = request.value("count")
     number = count_of(count) if count is not None else None
     if count is not None and number is not None and number > host:
-        yield Hit(entries.at(count), f"count: {number} asks for more GPUs than {_host(host)}")
+        yield Hit(entries.at(count), f"count: {number} is more than the host has ({_gpus(host)})")
     ids = request.value("device_ids")
     if ids is None or not yamldoc.is_sequence(ids):
         return
     for item in ids.value:
         text = yamldoc.text_of(item)
         if text is not None and _too_high(text, host):
-            yield Hit(
-                entries.at(item), f"device id {text} is not on the target host: {_host(host)}"
-            )
+            message = f"device id {text} is not on the host, which has {_gpus(host)}"
+            yield Hit(entries.at(item), message)

@@ -36,6 +36,8 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
             continue
         for item in caps.value:
             name = yamldoc.text_of(item)
-            if name is not None and name not in KNOWN_CAPABILITIES and not is_variable(name):
+            if not entries.is_string(item) or name is None:
+                continue  # CM101 reports entries that are not strings
+            if name not in KNOWN_CAPABILITIES and not is_variable(name):
                 known = ", ".join(KNOWN_CAPABILITIES)
                 yield Hit(entries.at(item), f"unknown capability {name!r} (known: {known})")
