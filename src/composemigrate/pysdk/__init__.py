@@ -28,8 +28,9 @@ Choices, following docs/gpu-semantics.md and the issue's example:
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
-from libcst.codemod import CodemodContext
 
 from composemigrate.gpu import Form
 from composemigrate.pysdk.to_devices import ToDevices
@@ -53,10 +54,21 @@ def migrate_python(text: str, to: Form) -> Result:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        raise MigrationError(
-            f"invalid Python: {error.message}", error.raw_line, error.raw_column + 1
-        ) from error
-    command = (ToDevices if to is Form.DEVICES else ToRuntime)(CodemodContext())
-    new = command.transform_module(module).code
+        raise _syntax_error(text, error) from error
+    command = ToDevices() if to is Form.DEVICES else ToRuntime()
+    new = command.finish(cst.MetadataWrapper(module, unsafe_skip_copy=True).visit(command)).code
     warnings = tuple(sorted(command.findings, key=lambda finding: (finding.line, finding.col)))
     return Result(new, new != text, warnings, tuple(command.services))
+
+
+def _syntax_error(text: str, error: cst.ParserSyntaxError) -> MigrationError:
+    """CPython's own message when it also rejects the text: it names the cause, not the symptom."""
+    try:
+        ast.parse(text)
+    except SyntaxError as cpython:
+        return MigrationError(
+            f"invalid Python: {cpython.msg}", cpython.lineno or 0, cpython.offset or 0
+        )
+    return MigrationError(
+        f"libcst cannot parse this Python: {error.message}", error.raw_line, error.raw_column + 1
+    )

@@ -16,7 +16,6 @@ import libcst as cst
 from composemigrate.pysdk import layout
 
 CONTAINER_METHODS = frozenset({"run", "create"})
-HOST_CONFIG_CLASSES = frozenset({"docker.types.HostConfig", "docker.types.containers.HostConfig"})
 
 
 @dataclass(frozen=True)

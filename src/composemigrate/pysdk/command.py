@@ -1,45 +1,39 @@
-"""The codemod shared by both directions: find the sites, ask the direction for an edit, apply it.
+"""The transformer shared by both directions: find the sites, ask for an edit, apply it.
 
 A direction subclasses ``GpuCalls`` and implements ``rewrite`` (an edit for one site, a ``Skip``
-that becomes a warning, or None when the site has nothing to migrate) and ``loose_setting`` (a
-warning for a GPU setting written where no call argument can be rewritten, e.g. a kwargs dict).
+that becomes a warning, or None when the site has nothing to migrate), ``loose_setting`` (a
+warning for a GPU setting written where no call argument can be rewritten, e.g. a kwargs dict)
+and ``finish`` (the imports). It is a plain ``CSTTransformer``, not a libcst codemod command:
+building one of those costs some 50 ms per file (matcher introspection), the whole budget.
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import PositionProvider
 
-from composemigrate.pysdk.calls import (
-    HOST_CONFIG_CLASSES,
-    CallEdit,
-    Site,
-    Skip,
-    keyword,
-    method_label,
-)
+from composemigrate.pysdk import imports
+from composemigrate.pysdk.calls import CallEdit, Site, Skip, keyword, method_label
 from composemigrate.pysdk.env import Environment, read_environment
 from composemigrate.pysdk.literals import literal_str, snippet
 from composemigrate.result import Finding
-
-REQUEST_CLASSES = frozenset({"docker.types.DeviceRequest", "docker.types.containers.DeviceRequest"})
 
 Rewrite = tuple[CallEdit, CallEdit] | Skip | None
 """The edits of a site's GPU call and environment call, a reason to leave it, or nothing to do."""
 
 
-class GpuCalls(VisitorBasedCodemodCommand):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+class GpuCalls(cst.CSTTransformer, ABC):
+    METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, context: CodemodContext) -> None:
-        super().__init__(context)
+    def __init__(self) -> None:
+        super().__init__()
         self.findings: list[Finding] = []
         self.services: list[str] = []
         self.in_try: set[cst.CSTNode] = set()
+        self.imports = imports.DockerImports({}, {})
         self._nested: set[cst.CSTNode] = set()
 
     @abstractmethod
@@ -51,16 +45,16 @@ class GpuCalls(VisitorBasedCodemodCommand):
     @abstractmethod
     def loose_setting(self, key: str, value: cst.BaseExpression) -> str | None: ...
 
+    @abstractmethod
+    def finish(self, module: cst.Module) -> cst.Module:
+        """The transformed module with its imports brought in line."""
+
     def report(self, node: cst.CSTNode, message: str) -> None:
         start = self.get_metadata(PositionProvider, node).start
         self.findings.append(Finding(start.line, start.column + 1, message))
 
-    def has_class(self, node: cst.CSTNode, names: frozenset[str]) -> bool:
-        qualified = self.get_metadata(QualifiedNameProvider, node, set())
-        return any(name.name in names for name in qualified)
-
     def is_request(self, call: cst.Call) -> bool:
-        return self.has_class(call.func, REQUEST_CLASSES)
+        return self.imports.qualified(call.func) in imports.REQUESTS
 
     def environment(self, site: Site) -> tuple[int, Environment] | Skip | None:
         """The ``environment=`` literal of the site; None when there is none."""
@@ -73,6 +67,9 @@ class GpuCalls(VisitorBasedCodemodCommand):
         if isinstance(env, Skip):
             return env
         return env.problem() or (index, env)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.imports = imports.scan(node)
 
     def visit_Try(self, node: cst.Try) -> None:
         self.in_try.update(m.findall(node.body, m.Call()))
@@ -121,7 +118,7 @@ class GpuCalls(VisitorBasedCodemodCommand):
     def _host_config(self, call: cst.Call) -> str | None:
         if method_label(call) == "create_host_config":
             return "create_host_config"
-        return "HostConfig" if self.has_class(call.func, HOST_CONFIG_CLASSES) else None
+        return "HostConfig" if self.imports.qualified(call.func) in imports.HOST_CONFIGS else None
 
     def _site(self, call: cst.Call) -> Site | None:
         label = method_label(call)

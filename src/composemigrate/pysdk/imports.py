@@ -1,9 +1,11 @@
-"""How a file imports docker-py's ``DeviceRequest``: new code names it the way the file does.
+"""The names a file gives docker-py's classes, found from its imports (no scope analysis).
 
-Order of preference: a name the file already imports it under; the ``docker`` module the file
-imports (``docker.types.DeviceRequest``, ``dk.types.DeviceRequest``); else a new
+Resolution (is this call a ``DeviceRequest``, a ``HostConfig``?) uses every import in the file,
+aliases included. New code names ``DeviceRequest`` the way the file's module-level imports do:
+a name it is already imported under; else through the imported ``docker`` module
+(``docker.types.DeviceRequest``, ``dk.types.DeviceRequest``); else a new
 ``from docker.types import DeviceRequest``, merged by libcst into an existing
-``from docker.types import ...``. Only module-level imports count.
+``from docker.types import ...``.
 
 Removing one is done here rather than by libcst's ``RemoveImportsVisitor``, which drops the
 comments of a removed line: they move onto the next statement.
@@ -11,63 +13,86 @@ comments of a removed line: they move onto the next statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import GatherUnusedImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 from composemigrate.pysdk import layout
 
-MODULES = ("docker.types", "docker.types.containers")
 CLASS = "DeviceRequest"
+REQUEST = "docker.types.DeviceRequest"
+REQUESTS = frozenset({REQUEST, "docker.types.containers.DeviceRequest"})
+HOST_CONFIGS = frozenset({"docker.types.HostConfig", "docker.types.containers.HostConfig"})
 
 
 @dataclass(frozen=True)
 class DockerImports:
-    names: tuple[tuple[str, str | None], ...]
-    """``(module, alias)`` of each ``from docker.types[.containers] import DeviceRequest``."""
-    module: str | None
-    """The name the file gives ``docker.types``, e.g. ``docker.types`` or ``dk.types``."""
+    everywhere: Mapping[str, str]
+    """Local name -> the docker name it is bound to, by any import in the file."""
+    module_level: Mapping[str, str]
+    """The same, by module-level imports only, in source order."""
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        """``docker.types.DeviceRequest`` for ``dk.types.DeviceRequest`` and the like."""
+        dotted = get_full_name_for_node(node)
+        head, dot, rest = (dotted or "").partition(".")
+        bound = self.everywhere.get(head)
+        return f"{bound}{dot}{rest}" if bound else None
 
     def request_name(self) -> str:
-        if self.names:
-            return self.names[0][1] or CLASS
-        return f"{self.module}.{CLASS}" if self.module else CLASS
+        for local, bound in self.module_level.items():
+            if bound in REQUESTS:
+                return local
+        for local, bound in self.module_level.items():
+            if bound in ("docker", "docker.types"):
+                return f"{local}.types.{CLASS}" if bound == "docker" else f"{local}.{CLASS}"
+        return CLASS
 
     def needs_import(self) -> bool:
-        return not self.names and self.module is None
+        names = (*REQUESTS, "docker", "docker.types")
+        return not any(bound in names for bound in self.module_level.values())
 
 
 def scan(module: cst.Module) -> DockerImports:
-    names: list[tuple[str, str | None]] = []
-    modules: list[str] = []
-    for statement in _imports(module):
-        if isinstance(statement, cst.ImportFrom):
-            source = get_full_name_for_node(statement.module) if statement.module else None
-            if source in MODULES and not isinstance(statement.names, cst.ImportStar):
-                names += [
-                    (source, alias.evaluated_alias)
-                    for alias in statement.names
-                    if alias.evaluated_name == CLASS
-                ]
+    top = {id(small) for small in _module_level(module)}
+    everywhere: dict[str, str] = {}
+    module_level: dict[str, str] = {}
+    for node in m.findall(module, m.Import() | m.ImportFrom()):
+        if not isinstance(node, cst.Import | cst.ImportFrom):
             continue
+        for local, bound in _bindings(node):
+            everywhere.setdefault(local, bound)
+            if id(node) in top:
+                module_level.setdefault(local, bound)
+    return DockerImports(everywhere, module_level)
+
+
+def _bindings(statement: cst.Import | cst.ImportFrom) -> Iterator[tuple[str, str]]:
+    """``(local name, docker name)`` for each docker name ``statement`` binds."""
+    if isinstance(statement, cst.Import):
         for alias in statement.names:
-            if alias.evaluated_name == "docker":
-                modules.append(f"{alias.evaluated_alias or 'docker'}.types")
-            elif alias.evaluated_name == "docker.types":
-                modules.append(alias.evaluated_alias or "docker.types")
-    return DockerImports(tuple(names), modules[0] if modules else None)
+            name = alias.evaluated_name
+            if name.split(".")[0] == "docker":
+                local = alias.evaluated_alias
+                yield (local, name) if local else ("docker", "docker")
+        return
+    source = get_full_name_for_node(statement.module) if statement.module else None
+    if statement.relative or not source or source.split(".")[0] != "docker":
+        return
+    if not isinstance(statement.names, cst.ImportStar):
+        for alias in statement.names:
+            yield alias.evaluated_alias or alias.evaluated_name, f"{source}.{alias.evaluated_name}"
 
 
-def _imports(module: cst.Module) -> Iterator[cst.Import | cst.ImportFrom]:
+def _module_level(module: cst.Module) -> Iterator[cst.BaseSmallStatement]:
     for statement in module.body:
         if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Import | cst.ImportFrom):
-                    yield small
+            yield from statement.body
 
 
 def without_unused_requests(module: cst.Module) -> cst.Module:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
 from composemigrate.gpu import CAPABILITIES, VISIBLE, Unsupported, from_environment
 from composemigrate.pysdk import imports
@@ -21,17 +21,11 @@ JETSON_MARKS = ("l4t", "jetson", "dustynv/")
 
 
 class ToDevices(GpuCalls):
-    def __init__(self, context: CodemodContext) -> None:
-        super().__init__(context)
-        self._imports = imports.DockerImports((), None)
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self._imports = imports.scan(node)
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if self.services and self._imports.needs_import():
-            AddImportsVisitor.add_needed_import(self.context, imports.MODULES[0], imports.CLASS)
-        return updated_node
+    def finish(self, module: cst.Module) -> cst.Module:
+        if not (self.services and self.imports.needs_import()):
+            return module
+        needed = ImportItem("docker.types", imports.CLASS)
+        return AddImportsVisitor(CodemodContext(), [needed]).transform_module(module)
 
     def loose_setting(self, key: str, value: cst.BaseExpression) -> str | None:
         if key.lower() == "runtime" and literal_str(value) == "nvidia":
@@ -60,7 +54,7 @@ class ToDevices(GpuCalls):
         request = from_environment(values.get(VISIBLE), values.get(CAPABILITIES))
         if isinstance(request, Unsupported):
             return Skip(call, request.reason)
-        text = render_request(request, self._imports.request_name(), quote_of(value))
+        text = render_request(request, self.imports.request_name(), quote_of(value))
 
         def to_request(arg: cst.Arg) -> cst.Arg:
             return arg.with_changes(

@@ -21,9 +21,10 @@ REQUEST_KEYS = ("device_requests", "DeviceRequests")
 
 
 class ToRuntime(GpuCalls):
-    def transform_module(self, tree: cst.Module) -> cst.Module:
-        new = super().transform_module(tree)
-        return imports.without_unused_requests(new) if self.services else new
+    def finish(self, module: cst.Module) -> cst.Module:
+        if self.services and imports.REQUESTS & set(self.imports.module_level.values()):
+            return imports.without_unused_requests(module)
+        return module
 
     def loose_setting(self, key: str, value: cst.BaseExpression) -> str | None:
         return f"{key!r} is set in a mapping" if key in REQUEST_KEYS else None
