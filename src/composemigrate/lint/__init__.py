@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from composemigrate import edits as edit_engine
 from composemigrate import rewrite
 from composemigrate.edits import Edit
-from composemigrate.forms import FORMS
-from composemigrate.gpu import Unsupported
 from composemigrate.lint import (
     beyond_host,
     capabilities_required,
@@ -121,13 +119,13 @@ def _apply(text: str, edits: list[Edit]) -> str:
     return new
 
 
-def _known_gpus(view: ServiceView) -> frozenset[object] | None:
-    """What a service asks for, or None when a form cannot be read (invalid or unknown)."""
-    for module in FORMS.values():
-        found = module.read(view)
-        if found is not None and isinstance(found.request, Unsupported):
-            return None
-    return rewrite.gpu_state(view)
+def _valid(view: ServiceView) -> bool:
+    """No rule finds an error in the service: its GPU request is one a fix must keep."""
+    ctx = Context()
+    return not any(
+        rule.SEVERITY == "error" and next(iter(rule.check(view, ctx)), None) is not None
+        for rule in RULES
+    )
 
 
 def _views(text: str) -> dict[tuple[int, str], ServiceView]:
@@ -139,7 +137,8 @@ def _views(text: str) -> dict[tuple[int, str], ServiceView]:
 
 
 def _verify(before: str, after: str) -> None:
-    """The fixed text parses, has the same services, and valid services keep their GPUs."""
+    """The fixed text parses, has the same services, and services without errors keep their GPUs
+    (a fix may give meaning to a request Compose refused, never change a valid one)."""
     try:
         new = _views(after)
     except MigrationError as exc:
@@ -148,8 +147,7 @@ def _verify(before: str, after: str) -> None:
     if old.keys() != new.keys():
         raise MigrationError("the fix would change the set of services; not applied")
     for key, view in old.items():
-        state = _known_gpus(view)
-        if state is not None and state != rewrite.gpu_state(new[key]):
+        if _valid(view) and rewrite.gpu_state(view) != rewrite.gpu_state(new[key]):
             raise MigrationError(
                 f"the fix would change the GPUs of service {key[1]!r}; not applied"
             )
