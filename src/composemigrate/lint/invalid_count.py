@@ -35,6 +35,7 @@ from composemigrate.yamldoc import Node
 CODE, NAME, SEVERITY, FIX = "CM103", "invalid-count", "error", None
 
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
+_KINDS = {"sequence": "a list", "mapping": "a mapping"}
 
 
 def count_of(node: Node) -> int | None:
@@ -62,7 +63,7 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
             continue
         number = count_of(node)
         if number is None:
-            shown = "empty" if text is None else repr(text)
+            shown = repr(text) if text is not None else _KINDS.get(node.id, "empty")
             message = f"count must be a positive integer or 'all', not {shown}"
         elif number == 0:
             message = "count: 0 reserves no GPU; ask for at least one, or remove the reservation"
