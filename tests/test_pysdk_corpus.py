@@ -66,7 +66,9 @@ def _environment(node: ast.expr | None) -> dict[str, str] | None:
     if node is None:
         return {}
     if isinstance(node, ast.Dict):
-        pairs = [(_text(key), _text(value)) for key, value in zip(node.keys, node.values)]
+        pairs = [
+            (_text(key), _text(value)) for key, value in zip(node.keys, node.values, strict=True)
+        ]
     elif isinstance(node, ast.List):
         pairs = [_entry(element) for element in node.elts]
     else:

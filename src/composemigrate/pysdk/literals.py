@@ -54,6 +54,8 @@ def string(value: str, quote: str) -> str:
 
 
 def snippet(node: cst.CSTNode) -> str:
-    """Short source text of ``node`` for messages."""
+    """Short source text of ``node`` for messages (without the comma after it)."""
+    if isinstance(node, cst.Arg | cst.BaseElement | cst.BaseDictElement):
+        node = node.with_changes(comma=cst.MaybeSentinel.DEFAULT)
     text = " ".join(cst.Module([]).code_for_node(node).split())
     return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3] + "..."
