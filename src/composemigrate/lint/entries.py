@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from composemigrate import yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import devices
-from composemigrate.forms.entry import is_gpu_entry
 from composemigrate.gpu import Form
 from composemigrate.service import ServiceView, block_edit, end_place
 from composemigrate.yamldoc import Entry, Lines, Node
@@ -47,8 +46,13 @@ class Request:
 
     @property
     def gpu(self) -> bool:
-        """An entry for NVIDIA GPUs (every ``gpus:`` entry is one)."""
-        return not self.reservation or is_gpu_entry(self.node)
+        """An entry for NVIDIA GPUs: every ``gpus:`` entry, and a reservation for the nvidia
+        driver or the ``gpu`` capability (keys merged in with ``<<`` count)."""
+        driver, caps = self.value("driver"), self.value("capabilities")
+        names = []
+        if caps is not None and yamldoc.is_sequence(caps):
+            names = [yamldoc.text_of(item) for item in caps.value]
+        return not self.reservation or yamldoc.text_of(driver) == "nvidia" or "gpu" in names
 
     def value(self, name: str) -> Node | None:
         found = self.fields.get(name)
