@@ -34,7 +34,8 @@ class GpuCalls(cst.CSTTransformer, ABC):
         self.services: list[str] = []
         self.in_try: set[cst.CSTNode] = set()
         self.imports = imports.DockerImports({}, {})
-        self._nested: set[cst.CSTNode] = set()
+        self._nested: dict[cst.CSTNode, str] = {}
+        """Host config calls passed to ``create_container(host_config=...)``, with their label."""
 
     @abstractmethod
     def rewrite(self, site: Site) -> Rewrite: ...
@@ -78,8 +79,9 @@ class GpuCalls(cst.CSTTransformer, ABC):
         if method_label(node) == "create_container":
             index = keyword(node, "host_config")
             value = node.args[index].value if index is not None else None
-            if isinstance(value, cst.Call) and self._host_config(value):
-                self._nested.add(value)
+            label = self._host_config(value) if isinstance(value, cst.Call) else None
+            if value is not None and label is not None:
+                self._nested[value] = label
         if m.matches(node.func, m.Name("dict")):
             for arg in node.args:
                 if arg.keyword is not None:
@@ -128,7 +130,7 @@ class GpuCalls(cst.CSTTransformer, ABC):
             index = keyword(call, "host_config")
             inner = call.args[index].value if index is not None else None
             if isinstance(inner, cst.Call) and inner in self._nested:
-                return Site(self._host_config(inner) or "", inner, call, index)
+                return Site(self._nested[inner], inner, call, index)
             return None
         host_config = self._host_config(call)
         if host_config is None or call in self._nested:

@@ -54,12 +54,12 @@ class Environment:
             seen.add(entry.key)
         return None
 
-    def without_gpu(self, node: cst.Dict | cst.List) -> cst.BaseExpression | None:
-        """``node`` (this literal, transformed) without the GPU entries; None if nothing is left."""
-        indexes = self.gpu_indexes()
-        if len(indexes) == len(self.entries):
-            return None
-        return layout.remove_elements(node, indexes)
+    def only_gpu(self) -> bool:
+        return len(self.gpu_indexes()) == len(self.entries)
+
+    def without_gpu(self, node: cst.Dict | cst.List) -> cst.Dict | cst.List:
+        """``node`` (this literal, transformed) without the GPU entries."""
+        return layout.remove_elements(node, self.gpu_indexes())
 
     def with_values(
         self, node: cst.Dict | cst.List, values: Mapping[str, str], quote: str

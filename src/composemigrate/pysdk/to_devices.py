@@ -57,27 +57,22 @@ class ToDevices(GpuCalls):
         text = render_request(request, self.imports.request_name(), quote_of(value))
 
         def to_request(arg: cst.Arg) -> cst.Arg:
-            return arg.with_changes(
-                keyword=cst.Name("device_requests"), value=cst.parse_expression(text)
-            )
+            new = cst.parse_expression(text)
+            return arg.with_changes(keyword=cst.Name("device_requests"), value=new)
 
-        if found is None:
+        if found is None or not found[1].gpu_indexes():
             return CallEdit({runtime: to_request}), CallEdit()
         index, env = found
-        if not env.gpu_indexes():
-            return CallEdit({runtime: to_request}), CallEdit()
+        if not env.only_gpu():
 
-        def shrink(arg: cst.Arg) -> cst.Arg:
-            return arg.with_changes(
-                value=env.without_gpu(cst.ensure_type(arg.value, type(env.node)))
-            )
+            def shrink(arg: cst.Arg) -> cst.Arg:
+                literal = cst.ensure_type(arg.value, type(env.node))
+                return arg.with_changes(value=env.without_gpu(literal))
 
-        emptied = len(env.gpu_indexes()) == len(env.entries)
-        if emptied and site.host_config is None:
+            return CallEdit({runtime: to_request}), CallEdit({index: shrink})
+        if site.host_config is None:
             return CallEdit(remove=frozenset({runtime})), CallEdit({index: to_request})
-        if emptied:
-            return CallEdit({runtime: to_request}), CallEdit(remove=frozenset({index}))
-        return CallEdit({runtime: to_request}), CallEdit({index: shrink})
+        return CallEdit({runtime: to_request}), CallEdit(remove=frozenset({index}))
 
     def _mixed(self, site: Site) -> Skip | None:
         """A warning for NVIDIA_* entries in a call that does not use the nvidia runtime."""
