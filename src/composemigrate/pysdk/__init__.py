@@ -23,7 +23,13 @@ Choices, following docs/gpu-semantics.md and the issue's example:
   ``dict(runtime="nvidia")``, ``config["runtime"] = "nvidia"``), a ``runtime="nvidia"`` call
   inside ``try`` (a probe for the runtime itself), and ``NVIDIA_*`` entries next to
   ``device_requests`` (mixed forms).
-- New strings use the quote character of the call's own strings.
+- Consumed ``NVIDIA_*`` entries leave the environment; an environment left empty goes, and the
+  request takes its place (else the place of ``runtime``). The reverse appends the entries to
+  an environment literal in its own form, or adds ``environment={...}`` after ``runtime``.
+- New strings use the quote character of the call's own strings. ``DeviceRequest`` is named
+  the way the file imports it (see ``imports``); unused ``DeviceRequest`` imports go.
+- Texts without "nvidia", "DeviceRequest" or "device_requests" are returned as they are,
+  unparsed. Docker SDK code has no ``gpus`` form: ``Form.GPUS`` is an error.
 """
 
 from __future__ import annotations

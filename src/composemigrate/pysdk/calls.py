@@ -53,7 +53,8 @@ ArgChange = Callable[[cst.Arg], cst.Arg]
 
 @dataclass(frozen=True)
 class CallEdit:
-    """Changes to the arguments of one call, by index; applied to the transformed call."""
+    """Changes to the arguments of one call, by their index in it, applied to the transformed
+    call; no edit both removes and inserts, so the indexes never shift under one another."""
 
     replace: Mapping[int, ArgChange] = field(default_factory=dict)
     remove: frozenset[int] = frozenset()

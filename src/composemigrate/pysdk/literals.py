@@ -30,13 +30,13 @@ def literal_strs(node: cst.CSTNode) -> tuple[str, ...] | None:
     """The values of a list literal of plain strings, else None."""
     if not isinstance(node, cst.List):
         return None
-    values = [literal_str(element.value) for element in node.elements]
-    if any(
-        value is None or isinstance(element, cst.StarredElement)
-        for value, element in zip(values, node.elements, strict=True)
-    ):
-        return None
-    return tuple(value for value in values if value is not None)
+    values = []
+    for element in node.elements:
+        value = literal_str(element.value) if isinstance(element, cst.Element) else None
+        if value is None:
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 def quote_of(node: cst.CSTNode, default: str = '"') -> str:
