@@ -123,8 +123,7 @@ def _valid(view: ServiceView) -> bool:
     """No rule finds an error in the service: its GPU request is one a fix must keep."""
     ctx = Context()
     return not any(
-        rule.SEVERITY == "error" and next(iter(rule.check(view, ctx)), None) is not None
-        for rule in RULES
+        rule.SEVERITY == "error" and next(rule.check(view, ctx), None) is not None for rule in RULES
     )
 
 

@@ -5,8 +5,8 @@ lists when it is on PATH), a ``count`` above N, or a device id (``device_ids`` e
 in ``NVIDIA_VISIBLE_DEVICES`` under ``runtime: nvidia``) of N or more. MIG ids (``0:1``) count by
 their GPU index; UUIDs are not judged. Without N the rule is skipped.
 
-Why: the file is valid, but ``docker compose up`` fails on that host ("could not select device
-driver" / "unknown device"), and only there: Compose cannot see the host's GPUs.
+Why: the file is valid, but ``docker compose up`` fails on that host, and only there: the NVIDIA
+hook refuses the container ("unknown device"). Compose itself cannot see the host's GPUs.
 
 Before (for a host with 2 GPUs)::
 

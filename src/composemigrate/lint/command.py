@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from composemigrate import discovery, fileio
+from composemigrate import fileio
 from composemigrate.lint import fix_text, lint_text, report, sarif
 from composemigrate.lint.report import Checked
 from composemigrate.result import MigrationError
@@ -124,6 +124,8 @@ def lint(
         raise click.UsageError("--dry-run shows what --fix would change: give --fix too")
     if dry_run and output_format != "text":
         raise click.UsageError("--dry-run prints a diff: use it with --format text")
+    from composemigrate import discovery  # pathspec: loaded only when there is work to do
+
     host = gpus if gpus is not None else host_gpus()
     if gpus is None and host is not None:
         click.echo(f"checking against the {host} GPU(s) that nvidia-smi -L lists", err=True)
