@@ -26,6 +26,7 @@ from ruamel.yaml.events import AliasEvent, NodeEvent
 from ruamel.yaml.tokens import CommentToken
 
 from composemigrate import Form, MigrationError, migrate
+from composemigrate.yamldoc import tab_shadow
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHOWN_PATH = "input.yaml"
@@ -163,7 +164,9 @@ def _settings(model: dict[str, Any]) -> dict[str, Any]:
 
 
 def comments(text: str) -> Counter[str]:
-    """Every comment's text (trailing blanks dropped), as the YAML scanner finds them."""
+    """Every comment's text (trailing blanks dropped), as the YAML scanner finds them.
+
+    The scanner reads a shadow with inner tabs as spaces (it refuses tabs Compose accepts)."""
     found: Counter[str] = Counter()
 
     def collect(item: object) -> None:
@@ -174,7 +177,7 @@ def comments(text: str) -> Counter[str]:
             for sub in item:
                 collect(sub)
 
-    for token in YAML().scan(text):
+    for token in YAML().scan(tab_shadow(text)):
         collect(token if isinstance(token, CommentToken) else getattr(token, "_comment", None))
     return found
 
@@ -182,7 +185,7 @@ def comments(text: str) -> Counter[str]:
 def anchors(text: str) -> Counter[str]:
     """Every anchor (``&name``) and alias (``*name``) in the text."""
     found: Counter[str] = Counter()
-    for event in YAML().parse(text):
+    for event in YAML().parse(tab_shadow(text)):
         if isinstance(event, NodeEvent) and event.anchor is not None:
             found[("*" if isinstance(event, AliasEvent) else "&") + str(event.anchor)] += 1
     return found
