@@ -18,13 +18,17 @@ from composemigrate import migrate
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-@pytest.fixture(scope="module")
-def fleet() -> ModuleType:
+def _benchmark(name: str) -> ModuleType:
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        return importlib.import_module("fleet")
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def fleet() -> ModuleType:
+    return _benchmark("fleet")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +125,27 @@ def test_bench_smoke_prints_the_tables() -> None:
     ]
     for label in labels:
         assert any(line.startswith(label) for line in lines), label
-    assert "1.0x faster" in next(line for line in lines if line.startswith("baseline"))
+    baseline = next(line for line in lines if line.startswith("baseline"))
+    assert baseline.split()[-3:-1] == ["1.0x", "1.0x"]
     assert "--verify costs " in done.stdout
     assert lines[-4:-3] == ["targets:"]
     assert lines[-1].lstrip().startswith(("met ", "MISS")) and "flat peak memory" in lines[-1]
+
+
+def test_table_gives_speed_ups_against_the_baseline() -> None:
+    bench = _benchmark("bench")
+    baseline = bench.Run("baseline", 20.0, 18.0, 16 * 1024)
+    tool = bench.Run("tool", 2.5, 3.0, 32 * 1024)
+    assert bench.table([tool, baseline], baseline).splitlines() == [
+        "run         wall s     cpu s  vs baseline: wall     cpu  peak MiB",
+        "tool         2.500     3.000               8.0x    6.0x      32.0",
+        "baseline    20.000    18.000               1.0x    1.0x      16.0",
+    ]
+    assert bench.verdicts(
+        tool, baseline, bench.Run("help", 0.25, 0.2, 1), 1.3, 10
+    ).splitlines() == [
+        "targets:",
+        "  MISS  10x faster than the baseline: 8.0x wall, 6.0x CPU",
+        "  met   --help under 0.3 s: 0.250 s wall, 0.200 s CPU",
+        "  MISS  flat peak memory: 1.30x for 10x the files",
+    ]
