@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from composemigrate import discovery, gitops
+from composemigrate import discovery, fileio, gitops
 from composemigrate.diff import unified_diff
 from composemigrate.gpu import Form
 from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Mode, Report
@@ -45,9 +45,9 @@ def _level(options: dict[str, Any]) -> int:
 def run_stdin(to: Form, options: dict[str, Any]) -> int:
     """Migrate YAML from stdin: the new text (or the diff) on stdout, messages on stderr."""
     try:
-        text = sys.stdin.buffer.read().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        _echo(f"<stdin>: error: not UTF-8 (byte at offset {exc.start})")
+        text = fileio.decode(sys.stdin.buffer.read())
+    except fileio.ReadError as exc:
+        _echo(f"<stdin>: error: {exc.message}")
         return EXIT_ERROR
     job = Job(Path("-"), to, verify=options["verify"], drop_version=options["drop_version"])
     try:

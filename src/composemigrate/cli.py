@@ -13,6 +13,7 @@ import click
 
 from composemigrate import __version__
 from composemigrate.gpu import Form
+from composemigrate.lint.command import lint
 
 EXAMPLES = """\b
 Examples:
@@ -44,6 +45,9 @@ def cli() -> None:
 
     Without a command, runs `migrate`: see `composemigrate migrate --help`.
     """
+
+
+cli.add_command(lint)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

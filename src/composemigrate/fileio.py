@@ -59,7 +59,8 @@ class Source:
     stat: os.stat_result
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
+    """Strict UTF-8 text of a file's bytes; ``ReadError`` for binary or non-UTF-8 data."""
     if b"\0" in data:
         raise ReadError("binary file (NUL byte)")
     try:
@@ -76,7 +77,7 @@ def read_source(path: Path) -> Source:
             data = file.read()
     except OSError as err:
         raise ReadError(_reason(err)) from None
-    return Source(path, _decode(data), info)
+    return Source(path, decode(data), info)
 
 
 def _unchanged(source: Source, target: Path) -> bool:

@@ -29,7 +29,7 @@ class Plan:
 
 def might_have_gpus(text: str) -> bool:
     """The cheap gate: a file that names neither nvidia nor gpu is never parsed."""
-    return "nvidia" in text or "gpu" in text
+    return "nvidia" in text or "NVIDIA" in text or "gpu" in text
 
 
 @dataclass

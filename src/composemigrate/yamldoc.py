@@ -82,6 +82,7 @@ def compose(text: str) -> list[Node]:
     """Compose every document of ``text`` (BOM already removed) into nodes, libyaml first."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     shadow = tab_shadow(text)
     lines = Lines(text)
@@ -93,6 +94,13 @@ def compose(text: str) -> list[Node]:
             raise MigrationError("nesting too deep to read") from None
         except (YAMLError, ValueError) as exc:
             error = exc
+    if isinstance(error, ReaderError):
+        line, col = lines.where(min(int(error.position), len(text)))
+        raise MigrationError(
+            f"invalid YAML: unacceptable character #x{error.character:04x}: {error.reason}",
+            line,
+            col,
+        )
     if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
         line, col = lines.where(min(error.problem_mark.index, len(text)))
         problem = error.problem or "invalid YAML"

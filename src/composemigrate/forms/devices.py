@@ -22,6 +22,7 @@ from composemigrate.service import (
 from composemigrate.yamldoc import Node
 
 LEVELS = ("deploy", "resources", "reservations", "devices")
+RESET = "!reset"
 
 
 def chain(view: ServiceView) -> list[tuple[Node, Node]]:
@@ -41,9 +42,14 @@ def chain(view: ServiceView) -> list[tuple[Node, Node]]:
     return pairs
 
 
+def _reset(pairs: list[tuple[Node, Node]]) -> Node | None:
+    """The key whose value is tagged ``!reset``: Compose drops that value, so it asks for nothing."""
+    return next((key for key, value in pairs if value.tag == RESET), None)
+
+
 def _gpu_items(view: ServiceView) -> list[Node]:
     pairs = chain(view)
-    if len(pairs) < len(LEVELS) or not yamldoc.is_sequence(pairs[-1][1]):
+    if len(pairs) < len(LEVELS) or not yamldoc.is_sequence(pairs[-1][1]) or _reset(pairs):
         return []
     return [item for item in pairs[-1][1].value if entry.is_gpu_entry(item)]
 
@@ -116,6 +122,9 @@ def write(
         place = choose_place(removals) or end_place(view, view.node)
         column, step = place.column, style.step
     else:
+        reset = _reset(pairs)
+        if reset is not None:
+            return Unsupported(f"{reset.value} is tagged !reset; nothing is merged into it")
         for _, value in pairs:
             if not (yamldoc.is_mapping(value) or yamldoc.is_sequence(value)):
                 return Unsupported(f"{text_of_key(pairs, value)} is empty or not a collection")

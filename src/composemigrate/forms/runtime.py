@@ -84,6 +84,9 @@ def read(view: ServiceView) -> Found | None:
                 reason = f"{item.name} takes its value from the shell; it is not known"
                 return Found(Unsupported(reason), view.where(item.key))
             values[item.name] = item.value
+            alone = {VISIBLE: (item.value, None), CAPABILITIES: (None, item.value)}[item.name]
+            if isinstance(refused := from_environment(*alone), Unsupported):
+                return Found(refused, view.where(item.key))
     if "env_file" in view.entries and len(values) < len(NAMES):
         reason = "env_file may set NVIDIA_* variables that would change the request"
         return Found(Unsupported(reason), where)
