@@ -147,19 +147,33 @@ def delete(lines: Lines, first: int, last: int) -> Edit:
     return Edit(lines.start(first), lines.end(last), "")
 
 
-def flow_delete(parent: Node, index: int) -> Edit:
-    """Delete one item (or pair) of a flow collection with the comma that separates it."""
-    items = [pair[1] if yamldoc.is_mapping(parent) else pair for pair in parent.value]
-    starts = [
-        int(pair[0].start_mark.index if yamldoc.is_mapping(parent) else pair.start_mark.index)
-        for pair in parent.value
-    ]
-    start, end = starts[index], yamldoc.content_end(items[index])
-    if index > 0:
-        start = yamldoc.content_end(items[index - 1])
-    elif index + 1 < len(items):
-        end = starts[index + 1]
-    return Edit(start, end, "")
+def flow_delete(parent: Node, indices: set[int]) -> list[Edit]:
+    """Delete items (or pairs) of a flow collection with the commas that separate them.
+
+    Each run of neighbouring items goes with the comma before it, or after it when it starts the
+    collection, so the edits never overlap and what is left still reads as a list.
+    """
+    pairs = parent.value
+    is_map = yamldoc.is_mapping(parent)
+    starts = [int((p[0] if is_map else p).start_mark.index) for p in pairs]
+    ends = [yamldoc.content_end(p[1] if is_map else p) for p in pairs]
+    edits = []
+    index = 0
+    while index < len(pairs):
+        if index not in indices:
+            index += 1
+            continue
+        last = index
+        while last + 1 in indices:
+            last += 1
+        if index > 0:
+            edits.append(Edit(ends[index - 1], ends[last], ""))
+        elif last + 1 < len(pairs):
+            edits.append(Edit(starts[index], starts[last + 1], ""))
+        else:
+            edits.append(Edit(starts[index], ends[last], ""))
+        index = last + 1
+    return edits
 
 
 def render(lines: Lines, offset: int, new_lines: list[str], newline: str) -> str:

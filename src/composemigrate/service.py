@@ -66,6 +66,7 @@ class Place:
     column: int
     above: tuple[int, ...] = ()
     replaced: bool = True
+    flow: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,22 @@ def block_edit(lines: Lines, place: Place, new_lines: list[str]) -> Edit:
     line = lines.line_of(place.offset)
     newline = lines.newline(line - 1 if place.offset == len(lines.text) and line else line)
     return Edit(place.offset, place.offset, layout.render(lines, place.offset, new_lines, newline))
+
+
+def key_place(view: ServiceView, key: Node, value: Node) -> tuple[list[Edit], Place] | None:
+    """Remove a key of a flow-style mapping, leaving its place for flow text; None in block style."""
+    owner = next(entry.owner for entry in view.entries.values() if entry.key is key)
+    if not yamldoc.is_flow(owner):
+        return None
+    start = int(key.start_mark.index)
+    edit = Edit(start, yamldoc.content_end(value), "")
+    return [edit], Place(owner, start, view.lines.col_of(start), flow=True)
+
+
+def flow_edit(place: Place, texts: list[str]) -> Edit:
+    """Flow text at a place in a flow mapping: in the removed key's stead, or before a kept one."""
+    text = ", ".join(texts)
+    return Edit(place.offset, place.offset, text if place.replaced else text + ", ")
 
 
 def end_place(view: ServiceView, owner: Node) -> Place:

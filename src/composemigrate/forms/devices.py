@@ -17,6 +17,8 @@ from composemigrate.service import (
     carry,
     choose_place,
     end_place,
+    flow_edit,
+    key_place,
     settle,
 )
 from composemigrate.yamldoc import Node
@@ -43,7 +45,7 @@ def chain(view: ServiceView) -> list[tuple[Node, Node]]:
 
 
 def _reset(pairs: list[tuple[Node, Node]]) -> Node | None:
-    """The key whose value is tagged ``!reset``: Compose drops that value, so it asks for nothing."""
+    """The key whose value is tagged ``!reset``: Compose drops that value; it asks for nothing."""
     return next((key for key, value in pairs if value.tag == RESET), None)
 
 
@@ -75,7 +77,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     if len(devices.value) > 1:
         if yamldoc.is_flow(devices):
             index = next(i for i, node in enumerate(devices.value) if node is item)
-            return Removal([layout.flow_delete(devices, index)], [], _before_deploy(view))
+            return Removal(layout.flow_delete(devices, {index}), [], _before_deploy(view))
         span = layout.item_span(lines, item)
     else:
         depth = len(pairs) - 1
@@ -85,7 +87,10 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         if parent is not None and yamldoc.is_flow(parent):
             key = pairs[depth][0]
             index = next(i for i, (k, _) in enumerate(parent.value) if k is key)
-            return Removal([layout.flow_delete(parent, index)], [], _before_deploy(view))
+            return Removal(layout.flow_delete(parent, {index}), [], _before_deploy(view))
+        flow = key_place(view, *pairs[0]) if depth == 0 else None
+        if flow is not None:
+            return Removal(flow[0], [], flow[1])
         span = layout.pair_span(lines, *pairs[depth])
         if depth == 0:
             if span is None:
@@ -106,6 +111,9 @@ def _before_deploy(view: ServiceView) -> Place:
     """Directly before ``deploy:`` and the comments attached above it: ``deploy`` stays."""
     lines = view.lines
     deploy = view.entries["deploy"]
+    if yamldoc.is_flow(deploy.owner):
+        start = int(deploy.key.start_mark.index)
+        return Place(deploy.owner, start, lines.col_of(start), replaced=False, flow=True)
     whole = layout.pair_span(lines, deploy.key, deploy.value)
     first = whole.above[0] if whole and whole.above else lines.line_of(deploy.key.start_mark.index)
     column = lines.col_of(deploy.key.start_mark.index)
@@ -120,8 +128,14 @@ def write(
     missing: tuple[str, ...] = LEVELS
     if not pairs:
         place = choose_place(removals) or end_place(view, view.node)
+        if place.flow:
+            text = entry.render_flow(request)
+            nested = f"deploy: {{resources: {{reservations: {{devices: [{text}]}}}}}}"
+            return [*settle(view.lines, removals, place)[0], flow_edit(place, [nested])]
         column, step = place.column, style.step
     else:
+        if yamldoc.is_flow(view.entries["deploy"].owner):
+            return Unsupported("a flow-style service that has deploy is not merged into")
         reset = _reset(pairs)
         if reset is not None:
             return Unsupported(f"{reset.value} is tagged !reset; nothing is merged into it")

@@ -17,6 +17,8 @@ from composemigrate.service import (
     carry,
     choose_place,
     end_place,
+    flow_edit,
+    key_place,
     settle,
 )
 
@@ -46,9 +48,14 @@ def read(view: ServiceView) -> Found | None:
 
 def remove(view: ServiceView) -> Removal | Unsupported:
     found = view.entries["gpus"]
+    if view.shared(found.value):
+        return Unsupported("gpus is an anchor used elsewhere")
+    flow = key_place(view, found.key, found.value)
+    if flow is not None:
+        return Removal(flow[0], [], flow[1])
     span = layout.pair_span(view.lines, found.key, found.value)
-    if span is None or view.shared(found.value):
-        return Unsupported("gpus shares its line or its anchor with other keys")
+    if span is None:
+        return Unsupported("gpus shares its line with other keys")
     edit, carried = carry(view.lines, span, {}, above=False)
     column = view.lines.col_of(found.key.start_mark.index)
     return Removal([edit], carried, Place(found.owner, edit.start, column, tuple(span.above)))
@@ -59,6 +66,9 @@ def write(
 ) -> list[Edit] | Unsupported:
     place = choose_place(removals) or end_place(view, view.node)
     edits, carried = settle(view.lines, removals, place)
+    if place.flow:
+        value = "all" if request.is_all_plain() else f"[{entry.render_flow(request)}]"
+        return [*edits, flow_edit(place, [f"gpus: {value}"])]
     pad = " " * place.column
     if request.is_all_plain():
         rendered = [(pad + "gpus: all", HEAD)]

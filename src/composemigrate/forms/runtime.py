@@ -31,6 +31,8 @@ from composemigrate.service import (
     carry,
     choose_place,
     end_place,
+    flow_edit,
+    key_place,
     settle,
 )
 from composemigrate.yamldoc import Node
@@ -96,14 +98,20 @@ def read(view: ServiceView) -> Found | None:
 def remove(view: ServiceView) -> Removal | Unsupported:
     lines = view.lines
     entry = view.entries["runtime"]
-    span = layout.pair_span(lines, entry.key, entry.value)
-    if span is None or view.shared(entry.value):
-        return Unsupported("runtime shares its line or its anchor with other keys")
-    edit, carried = carry(lines, span, {}, above=False)
-    place = Place(
-        entry.owner, edit.start, lines.col_of(entry.key.start_mark.index), tuple(span.above)
-    )
-    removal = Removal([edit], carried, place)
+    if view.shared(entry.value):
+        return Unsupported("runtime is an anchor used elsewhere")
+    flow = key_place(view, entry.key, entry.value)
+    if flow is not None:
+        removal = Removal(flow[0], [], flow[1])
+    else:
+        span = layout.pair_span(lines, entry.key, entry.value)
+        if span is None:
+            return Unsupported("runtime shares its line with other keys")
+        edit, carried = carry(lines, span, {}, above=False)
+        column = lines.col_of(entry.key.start_mark.index)
+        removal = Removal(
+            [edit], carried, Place(entry.owner, edit.start, column, tuple(span.above))
+        )
     env = view.entries.get("environment")
     if env is None:
         return removal
@@ -113,37 +121,52 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         return removal
     if view.shared(env.value) or any(view.shared(item.key) for item in gpu_items):
         return Unsupported("the NVIDIA_* entries sit in an anchored environment used elsewhere")
-    if len(gpu_items) == len(items) == len(env.value.value):
-        whole = layout.pair_span(lines, env.key, env.value)
-        if whole is None:
-            return Unsupported("environment shares its line with other keys")
-        slots = {}
+    whole = len(gpu_items) == len(items) == len(env.value.value)
+    if whole and yamldoc.is_flow(env.owner):
+        index = next(i for i, (key, _) in enumerate(env.owner.value) if key is env.key)
+        removal.edits.extend(layout.flow_delete(env.owner, {index}))
+    elif whole:
+        return _remove_block(view, env.key, env.value, gpu_items, removal)
+    elif yamldoc.is_flow(env.value):
+        keys = [item[0] if yamldoc.is_mapping(env.value) else item for item in env.value.value]
+        gone = {i for i, key in enumerate(keys) if any(key is item.key for item in gpu_items)}
+        removal.edits.extend(layout.flow_delete(env.value, gone))
+    else:
         for item in gpu_items:
-            end = item.value_node if item.value_node is not None else item.key
-            for number in range(
-                lines.line_of(item.key.start_mark.index),
-                lines.line_of(yamldoc.content_end(end) - 1) + 1,
-            ):
-                slots[number] = _SLOTS[item.name]
-        edit, carried = carry(lines, whole, slots)
-        removal.edits.append(edit)
-        removal.carried.extend(carried)
-        return removal
-    if yamldoc.is_flow(env.value):
-        return Unsupported("NVIDIA_* entries in a flow-style environment")
+            item_span = (
+                layout.item_span(lines, item.key)
+                if item.value_node is None
+                else layout.pair_span(lines, item.key, item.value_node)
+            )
+            if item_span is None:
+                return Unsupported(f"{item.name} shares its line with other entries")
+            slot = _SLOTS[item.name]
+            numbers = range(item_span.first, item_span.last + 1)
+            edit, carried = carry(
+                lines, item_span, dict.fromkeys([*item_span.above, *numbers], slot)
+            )
+            removal.edits.append(edit)
+            removal.carried.extend(carried)
+    return removal
+
+
+def _remove_block(
+    view: ServiceView, key: Node, value: Node, gpu_items: list[EnvItem], removal: Removal
+) -> Removal | Unsupported:
+    """Delete a block ``environment:`` that held only NVIDIA_* entries, carrying its comments."""
+    lines = view.lines
+    whole = layout.pair_span(lines, key, value)
+    if whole is None:
+        return Unsupported("environment shares its line with other keys")
+    slots = {}
     for item in gpu_items:
-        item_span = (
-            layout.item_span(lines, item.key)
-            if item.value_node is None
-            else layout.pair_span(lines, item.key, item.value_node)
-        )
-        if item_span is None:
-            return Unsupported(f"{item.name} shares its line with other entries")
-        slot = _SLOTS[item.name]
-        numbers = range(item_span.first, item_span.last + 1)
-        edit, carried = carry(lines, item_span, dict.fromkeys([*item_span.above, *numbers], slot))
-        removal.edits.append(edit)
-        removal.carried.extend(carried)
+        end = item.value_node if item.value_node is not None else item.key
+        first = lines.line_of(item.key.start_mark.index)
+        for number in range(first, lines.line_of(yamldoc.content_end(end) - 1) + 1):
+            slots[number] = _SLOTS[item.name]
+    edit, carried = carry(lines, whole, slots)
+    removal.edits.append(edit)
+    removal.carried.extend(carried)
     return removal
 
 
@@ -165,6 +188,14 @@ def write(
             return Unsupported("environment is neither a list nor a mapping")
     place = choose_place(removals) or end_place(view, view.node)
     edits, carried = settle(view.lines, removals, place)
+    if place.flow:
+        texts = ["runtime: nvidia"]
+        if env is None:
+            listed = ", ".join(scalar(f"{name}={value}") for name, value in values.items())
+            texts.append(f"environment: [{listed}]")
+        else:
+            edits.append(_append_env(view, env.value, values))
+        return [*edits, flow_edit(place, texts)]
     pad = " " * place.column
     rendered = [(pad + "runtime: nvidia", HEAD)]
     if env is None:
