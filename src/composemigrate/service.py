@@ -170,7 +170,7 @@ def block_edit(lines: Lines, place: Place, new_lines: list[str]) -> Edit:
 
 
 def key_place(view: ServiceView, key: Node, value: Node) -> tuple[list[Edit], Place] | None:
-    """Remove a key of a flow-style mapping, leaving its place for flow text; None in block style."""
+    """Remove a key of a flow mapping, leaving its place for flow text; None in block style."""
     owner = next(entry.owner for entry in view.entries.values() if entry.key is key)
     if not yamldoc.is_flow(owner):
         return None
