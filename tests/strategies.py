@@ -403,7 +403,7 @@ def device_entry(pick: Pick, wanted: Want, *, gpus: bool = False) -> Map:
             Scalar(quote(i, pick.any("'", '"') if pick.quotes else "'")) for i in wanted.ids
         )
         pairs.append((key(pick, "device_ids"), Seq(ids, flow=not pick.maybe(4))))
-    if not (gpus and caps == ["gpu"] and pick.maybe(2)):
+    if not (gpus and caps == ["gpu"] and pairs and pick.maybe(2)):
         items = tuple(scalar(pick, cap, flow=True) for cap in caps)
         pairs.append((key(pick, "capabilities"), Seq(items, flow=not pick.maybe(4))))
     return Map(tuple(pick.order(pairs)), flow=pick.flow(5))
@@ -458,10 +458,15 @@ def gpu_pairs(pick: Pick, form: str, wanted: Want) -> tuple[Pairs, list[tuple[st
 OTHER_ENV = (("TZ", "UTC"), ("PYTHONUNBUFFERED", "1"), ("MODE", "train,eval"), ("EMPTY", ""))
 
 
-def environment(pick: Pick, pairs: list[tuple[str, str]]) -> Seq | Map:
-    """``pairs`` as a list (``NAME=value``) or mapping, in block or (when on) flow style."""
-    flow = pick.flow(3)
-    lines = flow and pick.maybe(2)
+def environment(
+    pick: Pick, pairs: list[tuple[str, str]], *, inside_flow: bool = False
+) -> Seq | Map:
+    """``pairs`` as a list (``NAME=value``) or mapping, in block or (when on) flow style.
+
+    ``inside_flow``: the environment is written inside a flow collection, so flow it is.
+    """
+    flow = inside_flow or pick.flow(3)
+    lines = flow and not inside_flow and pick.maybe(2)
     if pick.maybe(2):
         items = tuple(scalar(pick, f"{name}={value}", flow=flow) for name, value in pairs)
         return Seq(items, flow=flow, lines=lines)
@@ -523,6 +528,7 @@ def service(pick: Pick, build: Build, merge: Alias | None) -> Map:
     """One service: an image, maybe other keys, and a GPU request in zero, one or two forms."""
     forms = pick.choose(*FORMS)
     wanted = want(pick)
+    flow = pick.flow(12)
     pairs: Pairs = [("image", scalar(pick, "nvidia/cuda:12.4.0-base"))]
     env: list[tuple[str, str]] = []
     if pick.extras:
@@ -537,7 +543,7 @@ def service(pick: Pick, build: Build, merge: Alias | None) -> Map:
         if deploy is not None:
             pairs.append(("deploy", deploy))
     if env or (pick.extras and pick.maybe(8)):
-        block: Node = environment(pick, env)
+        block: Node = environment(pick, env, inside_flow=flow)
         if pick.anchors and pick.maybe(6):
             name = build.anchor("env")
             build.extensions.append((f"x-{name}", _with_anchor(environment(pick, env), name)))
@@ -546,7 +552,7 @@ def service(pick: Pick, build: Build, merge: Alias | None) -> Map:
     pairs = pick.order(pairs)
     if merge is not None:
         pairs.insert(pick.style.randint(0, len(pairs)), ("<<", merge))
-    return Map(tuple(pairs), flow=pick.flow(12))
+    return Map(tuple(pairs), flow=flow)
 
 
 def shared_gpu(pick: Pick, build: Build) -> Alias:
