@@ -85,8 +85,12 @@ def there_and_back(text: str, there: str, back: str) -> str:
 
 
 def compose_model(entry: CorpusEntry, text: str) -> dict[str, Any]:
-    """Compose's model of ``text``, one of ``entry``'s inputs or outputs (cached by the oracle);
-    fails the test if Compose refuses it."""
+    """Compose's model of ``text``, one of ``entry``'s inputs or outputs; fails the test if
+    Compose refuses it.
+
+    One call at a time, cached by the oracle: CI runs ``pytest -n auto``, where a per-file
+    thread pool computing every output up front would run again in each worker.
+    """
     outcome = compose_config(text, name=entry.file.name)
     assert outcome.ok, f"Compose refuses the text: {outcome.error}"
     assert outcome.model is not None
@@ -156,6 +160,13 @@ def test_migration_changes_only_gpu_lines(entry: CorpusEntry, to: str) -> None:
     result = migrated(text, to)
     assert result.changed == (result.text != text)
     assert layout_changes(text, result.text) == []
+
+
+@pytest.mark.parametrize(("entry", "to"), cases(PARSED))
+def test_warnings_name_a_line_of_the_file(entry: CorpusEntry, to: str) -> None:
+    text = entry.read()
+    count = len(split_lines(text))
+    assert [w for w in migrated(text, to).warnings if not 0 < w.line <= count] == []
 
 
 @pytest.mark.parametrize(("entry", "to"), cases(PARSED))
