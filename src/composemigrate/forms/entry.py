@@ -73,6 +73,8 @@ def read(item: Node, *, implied_gpu: bool) -> GpuRequest | Unsupported:
         ids = _strings(fields["device_ids"])
         if ids is None:
             return Unsupported("device_ids is not a list of ids")
+        if "all" in ids:
+            return Unsupported("device_ids: ['all'] names a device called all; count: all is meant")
         count = None
     elif "count" in fields:
         text = yamldoc.text_of(fields["count"]) or ""
