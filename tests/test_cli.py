@@ -83,11 +83,18 @@ def crlf(text: str) -> str:
     return text.replace("\n", "\r\n")
 
 
-def summary(changed: int, unchanged: int, skipped: int, failed: int, *, done: str) -> str:
+HINT = "To write these changes, run the same command without --check/--dry-run."
+
+
+def summary(
+    changed: int, unchanged: int, skipped: int, failed: int, *, done: str, hint: bool = True
+) -> str:
+    """The closing lines: totals, then the next step when a check found work."""
     files = f"{changed} file{'' if changed == 1 else 's'}"
-    return (
+    line = (
         f"{files} {done}, {unchanged} unchanged, {skipped} skipped with warnings, {failed} failed."
     )
+    return line + (f"\n{HINT}" if hint and done != "migrated" and changed else "")
 
 
 def invoke(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Result:
@@ -760,7 +767,9 @@ def test_git_branch_is_ignored_when_nothing_is_written(workdir: Path) -> None:
     [
         pytest.param(
             ["-q"],
-            f"d.yaml:4:3: {INVALID_ERROR}\n" + summary(1, 1, 1, 1, done="would be migrated") + "\n",
+            f"d.yaml:4:3: {INVALID_ERROR}\n"
+            + summary(1, 1, 1, 1, done="would be migrated", hint=False)
+            + "\n",
             id="quiet",
         ),
         pytest.param(

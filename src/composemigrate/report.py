@@ -85,6 +85,8 @@ class Report:
         prefix = "interrupted: " if self.interrupted else ""
         if self.level >= 1 or self.totals()["failed"] or self.interrupted:
             self.echo(prefix + self.summary() + ".")
+        if self.mode != "write" and self.totals()["changed"] and self.level >= 1:
+            self.echo("To write these changes, run the same command without --check/--dry-run.")
 
     @property
     def return_code(self) -> int:

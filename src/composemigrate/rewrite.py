@@ -193,7 +193,7 @@ def migrate(
     if not body.endswith("\n") and new_body.endswith("\n"):
         new_body = new_body[: -2 if new_body.endswith("\r\n") else -1]
     if verify:
-        _verify(body, new_body, plans)
+        _verify(parsed, new_body)
     names = tuple(p.view.name for p in plans)
     return Result(bom + new_body, new_body != body, tuple(warnings), names)
 
@@ -209,22 +209,38 @@ def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
     return [Finding(*view.where(view.key), f"service {view.name!r}: {reason}")]
 
 
-def _verify(before: str, after: str, plans: list[Plan]) -> None:
+def _verify(parsed: list[Document], after: str) -> None:
     """Re-read the output: it must parse and every service must ask for the same GPUs."""
     try:
         new_views = {(v.name, i): v for i, v in _indexed(after)}
     except MigrationError as exc:
-        raise MigrationError(
-            f"the rewrite would not parse ({exc.message}); file left unchanged"
-        ) from None
-    old_views = {(v.name, i): v for i, v in _indexed(before)}
+        message = f"the rewrite would not parse ({exc.message}); file left unchanged"
+        raise MigrationError(message) from None
+    old_views = {(v.name, i): v for i, d in enumerate(parsed) for v in d.views}
     if old_views.keys() != new_views.keys():
         raise MigrationError("the rewrite would change the set of services; file left unchanged")
     for key, old in old_views.items():
-        if gpu_state(old) != gpu_state(new_views[key]):
+        before, after_state = gpu_state(old), gpu_state(new_views[key])
+        if before != after_state:
             raise MigrationError(
-                f"the rewrite would change the GPUs of service {key[0]!r}; file left unchanged"
+                f"the rewrite would change the GPUs of service {key[0]!r} from "
+                f"{describe(before)} to {describe(after_state)}; file left unchanged",
+                *old.where(old.key),
             )
+
+
+def describe(state: frozenset[object]) -> str:
+    """A GPU state in words, for the message that refuses a rewrite."""
+    if not state:
+        return "no GPU request"
+    words = []
+    for item in sorted(state, key=repr):
+        if isinstance(item, tuple) and len(item) == 4:
+            visible, caps, driver, _ = item
+            words.append(f"{driver} GPUs {visible} with [{', '.join(sorted(caps))}]")
+        else:
+            words.append(repr(item))
+    return " and ".join(words)
 
 
 def _indexed(text: str) -> Iterator[tuple[int, ServiceView]]:
