@@ -664,23 +664,18 @@ class Refused:
     warn_for: frozenset[str]
 
 
-_DEVICES = "deploy:\n  resources:\n    reservations:\n      devices:\n        - driver: nvidia\n"
-_ENTRY = " " * 10
+_DEVICES = "deploy:\n>resources:\n>>reservations:\n>>>devices:\n>>>>- driver: nvidia\n"
+_ENTRY = ">>>>  "
 LEGACY, NEWER = frozenset({"devices", "gpus"}), frozenset({"runtime", "devices"})
 
 REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
-    (
-        "variable devices",
-        "runtime",
-        "environment:\n  - NVIDIA_VISIBLE_DEVICES=${GPUS:-all}",
-        LEGACY,
-    ),
-    ("bare variable", "runtime", "environment:\n  - NVIDIA_VISIBLE_DEVICES", LEGACY),
-    ("no gpu (none)", "runtime", "environment:\n  NVIDIA_VISIBLE_DEVICES: none", LEGACY),
+    ("variable devices", "runtime", "environment:\n>- NVIDIA_VISIBLE_DEVICES=${GPUS:-all}", LEGACY),
+    ("bare variable", "runtime", "environment:\n>- NVIDIA_VISIBLE_DEVICES", LEGACY),
+    ("no gpu (none)", "runtime", "environment:\n>NVIDIA_VISIBLE_DEVICES: none", LEGACY),
     ("no gpu (void)", "runtime", "environment: [NVIDIA_VISIBLE_DEVICES=void]", LEGACY),
     ("unknown capability", "runtime", "environment: {NVIDIA_DRIVER_CAPABILITIES: warp}", LEGACY),
     ("env_file", "runtime", "env_file: gpu.env", LEGACY),
-    ("shared runtime anchor", "", "runtime: &rt nvidia\nlabels:\n  runtime: *rt", LEGACY),
+    ("shared runtime anchor", "", "runtime: &rt nvidia\nlabels:\n>runtime: *rt", LEGACY),
     ("variable runtime", "", "runtime: ${RUNTIME:-nvidia}", LEGACY),
     (
         "count and device_ids",
@@ -694,14 +689,9 @@ REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
         f"{_DEVICES}{_ENTRY}count: all\n{_ENTRY}capabilities: [gpu]\n{_ENTRY}options: {{a: '1'}}",
         frozenset({"runtime"}),
     ),
-    (
-        "other driver",
-        "gpus",
-        "gpus:\n  - driver: cdi\n    device_ids: ['nvidia.com/gpu=all']",
-        NEWER,
-    ),
-    ("two entries", "gpus", "gpus:\n  - device_ids: ['0']\n  - device_ids: ['1']", NEWER),
-    ("count from a variable", "gpus", "gpus:\n  - count: ${NGPU}", NEWER),
+    ("other driver", "gpus", "gpus:\n>- driver: cdi\n>  device_ids: ['nvidia.com/gpu=all']", NEWER),
+    ("two entries", "gpus", "gpus:\n>- device_ids: ['0']\n>- device_ids: ['1']", NEWER),
+    ("count from a variable", "gpus", "gpus:\n>- count: ${NGPU}", NEWER),
     (
         "forms disagree",
         "",
@@ -709,6 +699,7 @@ REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
         frozenset(DIRECTIONS),
     ),
 )
+"""(shape, form it is written in, service body, directions that warn); ``>`` is one indent step."""
 
 
 @st.composite
@@ -723,5 +714,7 @@ def refused_documents(draw: DrawFn, direction: str) -> Refused:
     drawn = layout(pick)
     step = " " * drawn.step
     lines = ["services:", step + "train:", step * 2 + "image: cuda"]
-    lines += [step * 2 + line.replace("  ", step) for line in body.split("\n")]
+    for line in body.split("\n"):
+        content = line.lstrip(">")
+        lines.append(step * (2 + len(line) - len(content)) + content)
     return Refused(Writer(pick, drawn, lines).text(), shape, form, warn_for)
