@@ -188,7 +188,7 @@ def help_runs(runs: int) -> tuple[Run, Run]:
 
 def table(runs: Sequence[Run], baseline: Run | None = None) -> str:
     """Wall and CPU time, speed-ups against ``baseline`` (when given), peak memory per run."""
-    width = max(len(run.label) for run in runs)
+    width = max(len("run"), *(len(run.label) for run in runs))
     head = f"{'run':<{width}}  {'wall s':>8}  {'cpu s':>8}  {'vs baseline: wall':>17}"
     rows = [f"{head}  {'cpu':>6}  {'peak MiB':>8}"]
     for run in runs:
@@ -202,17 +202,16 @@ def table(runs: Sequence[Run], baseline: Run | None = None) -> str:
 
 
 def memory_table(small: tuple[int, Sequence[Run]], large: tuple[int, Sequence[Run]]) -> str:
-    """Peak memory per command for two fleet sizes, and how much it grew."""
+    """Peak memory per command for two fleet sizes, how much it grew, and by how much per file."""
     (n_small, runs_small), (n_large, runs_large) = small, large
-    width = max(len(run.label) for run in runs_small)
-    head = (
-        f"{'peak MiB':<{width}}  {f'{n_small} files':>12}  {f'{n_large} files':>12}  {'growth':>7}"
-    )
-    rows = [head]
+    width = max(len("peak MiB"), *(len(run.label) for run in runs_small))
+    head = f"{'peak MiB':<{width}}  {f'{n_small} files':>12}  {f'{n_large} files':>12}"
+    rows = [f"{head}  {'growth':>7}  {'KiB/file':>8}"]
     for a, b in zip(runs_small, runs_large, strict=True):
+        per_file = (b.rss_kib - a.rss_kib) / (n_large - n_small)
         rows.append(
             f"{a.label:<{width}}  {a.rss_kib / 1024:12.1f}  {b.rss_kib / 1024:12.1f}  "
-            f"{b.rss_kib / a.rss_kib:6.2f}x"
+            f"{b.rss_kib / a.rss_kib:6.2f}x  {per_file:8.2f}"
         )
     return "\n".join(rows)
 

@@ -149,3 +149,13 @@ def test_table_gives_speed_ups_against_the_baseline() -> None:
         "  met   --help under 0.3 s: 0.250 s wall, 0.200 s CPU",
         "  MISS  flat peak memory: 1.30x for 10x the files",
     ]
+
+
+def test_memory_table_gives_growth_and_cost_per_file() -> None:
+    bench = _benchmark("bench")
+    small = [bench.Run("tool", 1.0, 1.0, 20 * 1024)]
+    large = [bench.Run("tool", 9.0, 9.0, 29 * 1024)]
+    assert bench.memory_table((1000, small), (10000, large)).splitlines() == [
+        "peak MiB    1000 files   10000 files   growth  KiB/file",
+        "tool              20.0          29.0    1.45x      1.02",
+    ]
