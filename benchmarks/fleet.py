@@ -75,7 +75,7 @@ class FleetFile:
 
 
 def plan(spec: Spec) -> list[FleetFile]:
-    """Every Compose file of the fleet, in path order; pure, so tests need no disk."""
+    """Every Compose file of the fleet, repository by repository; pure, so tests need no disk."""
     rng = random.Random(spec.seed)
     total = spec.repos * spec.files
     picked = rng.sample(range(total), round(total * (spec.gpu_share + spec.decoy_share)))
