@@ -26,6 +26,8 @@ from pathlib import Path
 
 import fleet
 
+from composemigrate.runner import default_workers
+
 HELP_TARGET = 0.3
 """Seconds ``composemigrate --help`` may take (issue 4)."""
 
@@ -122,10 +124,6 @@ def _load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 @dataclass(frozen=True)
 class Fleet:
     """A fleet on disk: its root, the list file the baseline reads, and what it holds."""
@@ -151,7 +149,7 @@ def fleet_runs(where: Fleet, repeat: int) -> tuple[Run, Run, Run, Run]:
     """composemigrate --check (default jobs, then one job), the baseline and grep, in that order."""
     check = [*composemigrate(), "--to-devices", "--check", str(where.root)]
     return (
-        measure(f"composemigrate --check (jobs {cpu_count()})", check, (0, 1), repeat),
+        measure(f"composemigrate --check (jobs {default_workers()})", check, (0, 1), repeat),
         measure("composemigrate --check --jobs 1", [*check, "--jobs", "1"], (0, 1), repeat),
         measure(
             "baseline: ruamel round trip",
@@ -265,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         large = make_fleet(Path(tmp), "fleet", spec)
         small = make_fleet(Path(tmp), "small", small_spec)
         print(f"fleet: {fleet.summary(large.files)}", flush=True)
-        print(f"machine: {cpu_count()} CPUs, load average {_load()} at the start", flush=True)
+        print(f"machine: {default_workers()} CPUs, load average {_load()} at the start", flush=True)
         try:
             runs = fleet_runs(large, args.repeat)
             verify, no_verify = verify_runs(large, args.repeat)
