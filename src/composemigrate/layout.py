@@ -118,7 +118,10 @@ def dash_offsets(lines: Lines, mapping: Node) -> Counter[int]:
                 first = value.value[0]
                 start = yamldoc.content_start(first)
                 dash = lines.text.rfind("-", lines.start(lines.line_of(start)), start)
-                if dash >= 0 and lines.line_of(dash) != lines.line_of(key.start_mark.index):
+                below = dash > int(
+                    key.end_mark.index
+                )  # an alias's list stands above, at its anchor
+                if below and lines.line_of(dash) != lines.line_of(key.start_mark.index):
                     counts[lines.col_of(dash) - lines.col_of(key.start_mark.index)] += 1
     return counts
 
@@ -147,19 +150,61 @@ def delete(lines: Lines, first: int, last: int) -> Edit:
     return Edit(lines.start(first), lines.end(last), "")
 
 
-def flow_delete(parent: Node, indices: set[int]) -> list[Edit]:
+def has_comment(lines: Lines, node: Node) -> bool:
+    """True when a comment stands on one of the lines a node spans."""
+    first = lines.line_of(int(node.start_mark.index))
+    last = lines.line_of(max(int(node.start_mark.index), int(node.end_mark.index) - 1))
+    return any(line_comment(lines.content(n)) for n in range(first, last + 1))
+
+
+def flow_items(text: str, parent: Node) -> list[tuple[int, int]]:
+    """The text span of each item of a flow collection, split at its top-level commas.
+
+    Read from the text, not the nodes: an alias item's node carries the anchor's position.
+    """
+    start, close = int(parent.start_mark.index), int(parent.end_mark.index) - 1
+    start = text.index("[" if yamldoc.is_sequence(parent) else "{", start)
+    spans: list[tuple[int, int]] = []
+    depth, quote, begin, index = 0, "", start + 1, start + 1
+    while index < close:
+        ch = text[index]
+        if quote:
+            if ch == "\\" and quote == '"':
+                index += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "#" and text[index - 1] in " \t\n":
+            index = text.find("\n", index)
+            continue
+        elif ch == "," and depth == 0:
+            spans.append((begin, index))
+            begin = index + 1
+        index += 1
+    spans.append((begin, close))
+    trimmed = []
+    for first, last in spans:
+        piece = text[first:last]
+        lead = len(piece) - len(piece.lstrip())
+        trimmed.append((first + lead, first + len(piece.rstrip())))
+    return [span for span in trimmed if span[0] < span[1]]
+
+
+def flow_delete(text: str, parent: Node, indices: set[int]) -> list[Edit]:
     """Delete items (or pairs) of a flow collection with the commas that separate them.
 
     Each run of neighbouring items goes with the comma before it, or after it when it starts the
     collection, so the edits never overlap and what is left still reads as a list.
     """
-    pairs = parent.value
-    is_map = yamldoc.is_mapping(parent)
-    starts = [int((p[0] if is_map else p).start_mark.index) for p in pairs]
-    ends = [yamldoc.content_end(p[1] if is_map else p) for p in pairs]
+    spans = flow_items(text, parent)
     edits = []
     index = 0
-    while index < len(pairs):
+    while index < len(spans):
         if index not in indices:
             index += 1
             continue
@@ -167,11 +212,11 @@ def flow_delete(parent: Node, indices: set[int]) -> list[Edit]:
         while last + 1 in indices:
             last += 1
         if index > 0:
-            edits.append(Edit(ends[index - 1], ends[last], ""))
-        elif last + 1 < len(pairs):
-            edits.append(Edit(starts[index], starts[last + 1], ""))
+            edits.append(Edit(spans[index - 1][1], spans[last][1], ""))
+        elif last + 1 < len(spans):
+            edits.append(Edit(spans[index][0], spans[last + 1][0], ""))
         else:
-            edits.append(Edit(starts[index], ends[last], ""))
+            edits.append(Edit(spans[index][0], spans[last][1], ""))
         index = last + 1
     return edits
 

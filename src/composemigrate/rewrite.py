@@ -13,7 +13,7 @@ from composemigrate.edits import Edit
 from composemigrate.forms import FORMS
 from composemigrate.gpu import Form, GpuRequest, Unsupported
 from composemigrate.result import Finding, MigrationError, Result
-from composemigrate.service import ServiceView
+from composemigrate.service import Removal, ServiceView, choose_place, settle
 from composemigrate.yamldoc import Lines, Node
 
 _JETSON = re.compile(r"l4t|jetson|dustynv/", re.IGNORECASE)
@@ -105,14 +105,32 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
         if isinstance(removal, Unsupported):
             return leave(removal.reason)
         removals.append(removal)
+    if _empties_an_anchor(view, removals, to):
+        return leave("removing it would leave an anchored mapping empty")
     if to in present:
-        if any(removal.carried for removal in removals):
+        edits, carried = settle(view.lines, removals, None, block=False)
+        if carried:
             return leave(f"comments on the redundant {sources[0].value} lines have no place to go")
-        return Plan(view, [edit for removal in removals for edit in removal.edits])
+        return Plan(view, edits)
     written = FORMS[to].write(view, requests[0], removals)
     if isinstance(written, Unsupported):
         return leave(written.reason)
     return Plan(view, written)
+
+
+TARGET_KEYS = {Form.RUNTIME: "runtime", Form.DEVICES: "deploy", Form.GPUS: "gpus"}
+
+
+def _empties_an_anchor(view: ServiceView, removals: list[Removal], to: Form) -> bool:
+    """True when the removed keys are all an anchored mapping has, and no new key goes there:
+    an empty anchor reads as null, which a merge key refuses."""
+    removed = [entry for removal in removals for entry in removal.keys]
+    place = choose_place(removals) if TARGET_KEYS[to] not in view.entries else None
+    for owner in {id(e.owner): e.owner for e in removed if e.owner is not view.node}.values():
+        gone = sum(1 for entry in removed if entry.owner is owner)
+        if gone >= len(owner.value) and (place is None or place.owner is not owner):
+            return True
+    return False
 
 
 def _reach(view: ServiceView) -> set[int]:

@@ -44,6 +44,13 @@ class ServiceView:
         """1-based line and column of a node, for messages."""
         return self.lines.where(int(node.start_mark.index))
 
+    def unmasks(self, entry: Entry) -> bool:
+        """True when deleting the service's own key would let a merged anchor's key show through."""
+        name = entry.key.value
+        return entry.owner is self.node and any(
+            name in yamldoc.entries(source) for source in yamldoc.merge_sources(self.node)
+        )
+
     def shared(self, node: Node) -> bool:
         """True when an alias elsewhere points at ``node``: deleting it would break the alias."""
         return self.refs[id(node)] > 1
@@ -67,6 +74,8 @@ class Place:
     above: tuple[int, ...] = ()
     replaced: bool = True
     flow: bool = False
+    index: int | None = None
+    """In a flow mapping: the key's index, to delete it with its comma if nothing takes its place."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,14 @@ class Carried:
 
 @dataclass
 class Removal:
+    """Edits that delete a form, the comments they displace, and the keys deleted outright."""
+
     edits: list[Edit] = field(default_factory=list)
     carried: list[Carried] = field(default_factory=list)
     place: Place | None = None
+    keys: list[Entry] = field(default_factory=list)
+    flow: list[tuple[Node, int]] = field(default_factory=list)
+    """Items of flow collections to delete with their commas: (collection, index)."""
 
 
 def carry(
@@ -139,26 +153,36 @@ def choose_place(removals: list[Removal], owner: Node | None = None) -> Place | 
 
 
 def settle(
-    lines: Lines, removals: list[Removal], used: Place | None
+    lines: Lines, removals: list[Removal], used: Place | None, *, block: bool = True
 ) -> tuple[list[Edit], list[Carried]]:
-    """Edits and comments of every removal, given which place the new block took.
+    """Edits and comments of every removal, given which place the new ``block`` took.
 
     Comments directly above a replaced key stay where they are when the new block takes that
-    key's place; otherwise they travel to the new block's first line.
+    key's place, or when there is no new block; otherwise they travel to its first line.
     """
     edits: list[Edit] = []
     carried: list[Carried] = []
+    flow: dict[int, tuple[Node, set[int]]] = {}
     for removal in removals:
-        edits.extend(removal.edits)
-        carried.extend(removal.carried)
         place = removal.place
-        if place is None or place is used or not place.replaced or not place.above:
+        gone = list(removal.flow)
+        if place is not None and place.index is not None and place is not used:
+            edits.extend(e for e in removal.edits if e.start != place.offset)
+            gone.append((place.owner, place.index))
+        else:
+            edits.extend(removal.edits)
+        for node, index in gone:
+            flow.setdefault(id(node), (node, set()))[1].add(index)
+        carried.extend(removal.carried)
+        if place is None or place is used or not place.replaced or not place.above or not block:
             continue
         for number in place.above:
             comment = layout.line_comment(lines.content(number))
             if comment is not None:
                 carried.insert(0, Carried(comment, HEAD))
         edits.append(layout.delete(lines, place.above[0], place.above[-1]))
+    for node, indices in flow.values():
+        edits.extend(layout.flow_delete(lines.text, node, indices))
     return edits, carried
 
 
@@ -176,7 +200,8 @@ def key_place(view: ServiceView, key: Node, value: Node) -> tuple[list[Edit], Pl
         return None
     start = int(key.start_mark.index)
     edit = Edit(start, yamldoc.content_end(value), "")
-    return [edit], Place(owner, start, view.lines.col_of(start), flow=True)
+    index = next(i for i, (k, _) in enumerate(owner.value) if k is key)
+    return [edit], Place(owner, start, view.lines.col_of(start), flow=True, index=index)
 
 
 def flow_edit(place: Place, texts: list[str]) -> Edit:

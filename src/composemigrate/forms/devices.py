@@ -77,7 +77,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     if len(devices.value) > 1:
         if yamldoc.is_flow(devices):
             index = next(i for i, node in enumerate(devices.value) if node is item)
-            return Removal(layout.flow_delete(devices, {index}), [], _before_deploy(view))
+            return Removal(place=_before_deploy(view), flow=[(devices, index)])
         span = layout.item_span(lines, item)
     else:
         depth = len(pairs) - 1
@@ -87,20 +87,21 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         if parent is not None and yamldoc.is_flow(parent):
             key = pairs[depth][0]
             index = next(i for i, (k, _) in enumerate(parent.value) if k is key)
-            return Removal(layout.flow_delete(parent, {index}), [], _before_deploy(view))
+            return Removal(place=_before_deploy(view), flow=[(parent, index)])
+        deploy = view.entries["deploy"]
+        if depth == 0 and view.unmasks(deploy):
+            return Unsupported("removing deploy would expose the one merged from an anchor")
         flow = key_place(view, *pairs[0]) if depth == 0 else None
         if flow is not None:
-            return Removal(flow[0], [], flow[1])
+            return Removal(flow[0], [], flow[1], [deploy])
         span = layout.pair_span(lines, *pairs[depth])
         if depth == 0:
             if span is None:
                 return Unsupported("deploy shares its line with other keys")
             edit, carried = carry(lines, span, {}, above=False)
-            deploy = view.entries["deploy"]
             column = lines.col_of(deploy.key.start_mark.index)
-            return Removal(
-                [edit], carried, Place(deploy.owner, edit.start, column, tuple(span.above))
-            )
+            place = Place(deploy.owner, edit.start, column, tuple(span.above))
+            return Removal([edit], carried, place, [deploy])
     if span is None:
         return Unsupported("the reservation shares its lines with other keys")
     edit, carried = carry(lines, span, {})

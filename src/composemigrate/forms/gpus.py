@@ -50,15 +50,18 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     found = view.entries["gpus"]
     if view.shared(found.value):
         return Unsupported("gpus is an anchor used elsewhere")
+    if view.unmasks(found):
+        return Unsupported("removing gpus would expose the one merged from an anchor")
     flow = key_place(view, found.key, found.value)
     if flow is not None:
-        return Removal(flow[0], [], flow[1])
+        return Removal(flow[0], [], flow[1], [found])
     span = layout.pair_span(view.lines, found.key, found.value)
     if span is None:
         return Unsupported("gpus shares its line with other keys")
     edit, carried = carry(view.lines, span, {}, above=False)
     column = view.lines.col_of(found.key.start_mark.index)
-    return Removal([edit], carried, Place(found.owner, edit.start, column, tuple(span.above)))
+    place = Place(found.owner, edit.start, column, tuple(span.above))
+    return Removal([edit], carried, place, [found])
 
 
 def write(

@@ -100,6 +100,8 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     entry = view.entries["runtime"]
     if view.shared(entry.value):
         return Unsupported("runtime is an anchor used elsewhere")
+    if view.unmasks(entry):
+        return Unsupported("removing runtime would expose the one merged from an anchor")
     flow = key_place(view, entry.key, entry.value)
     if flow is not None:
         removal = Removal(flow[0], [], flow[1])
@@ -112,6 +114,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         removal = Removal(
             [edit], carried, Place(entry.owner, edit.start, column, tuple(span.above))
         )
+    removal.keys.append(entry)
     env = view.entries.get("environment")
     if env is None:
         return removal
@@ -121,16 +124,22 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         return removal
     if view.shared(env.value) or any(view.shared(item.key) for item in gpu_items):
         return Unsupported("the NVIDIA_* entries sit in an anchored environment used elsewhere")
+    if yamldoc.is_flow(env.value) and layout.has_comment(lines, env.value):
+        return Unsupported("a comment sits inside the flow-style environment")
     whole = len(gpu_items) == len(items) == len(env.value.value)
+    if whole and view.unmasks(env):
+        return Unsupported("removing environment would expose the one merged from an anchor")
+    if whole:
+        removal.keys.append(env)
     if whole and yamldoc.is_flow(env.owner):
         index = next(i for i, (key, _) in enumerate(env.owner.value) if key is env.key)
-        removal.edits.extend(layout.flow_delete(env.owner, {index}))
+        removal.flow.append((env.owner, index))
     elif whole:
         return _remove_block(view, env.key, env.value, gpu_items, removal)
     elif yamldoc.is_flow(env.value):
         keys = [item[0] if yamldoc.is_mapping(env.value) else item for item in env.value.value]
         gone = {i for i, key in enumerate(keys) if any(key is item.key for item in gpu_items)}
-        removal.edits.extend(layout.flow_delete(env.value, gone))
+        removal.flow.extend((env.value, index) for index in gone)
     else:
         for item in gpu_items:
             item_span = (
@@ -186,6 +195,8 @@ def write(
             return Unsupported("NVIDIA_* variables are already set in environment")
         if not (yamldoc.is_sequence(env.value) or yamldoc.is_mapping(env.value)):
             return Unsupported("environment is neither a list nor a mapping")
+        if view.shared(env.value) or env.owner is not view.node:
+            return Unsupported("environment comes from an anchor; adding NVIDIA_* to it is shared")
     place = choose_place(removals) or end_place(view, view.node)
     edits, carried = settle(view.lines, removals, place)
     if place.flow:
