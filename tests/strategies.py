@@ -565,8 +565,10 @@ def shared_gpu(pick: Pick, build: Build) -> Alias:
     return Alias(name)
 
 
-def document_tree(pick: Pick, names: Sequence[str]) -> Map:
-    build = Build()
+def document_tree(pick: Pick, names: Sequence[str], number: int) -> Map:
+    """Document ``number`` of a file: its anchors and ``x-`` keys are its own (Compose merges
+    the documents of a file, and would refuse to merge an ``x-`` list into a mapping)."""
+    build = Build(anchors=100 * number)
     merge = shared_gpu(pick, build) if pick.anchors and pick.chance(2) else None
     for name in names:
         node = service(pick, build, merge if merge and pick.maybe(2) else None)
@@ -594,11 +596,11 @@ def document_text(pick: Pick) -> str:
     pick.anchors, pick.extras = pick.chance(3), pick.chance(2)
     names = pick.order(NAMES)
     count = 2 if pick.chance(6) else 1
-    for _ in range(count):
+    for number in range(count):
         if count > 1 or pick.maybe(6):
             writer.lines.append("---")
         taken = pick.count(1, 3)
-        writer.mapping(document_tree(pick, names[:taken]), 0)
+        writer.mapping(document_tree(pick, names[:taken], number), 0)
         names = names[taken:]
     if writer.layout.comments and pick.maybe(2):
         writer.lines.append(writer.comment())
