@@ -75,7 +75,7 @@ class Place:
     replaced: bool = True
     flow: bool = False
     index: int | None = None
-    """In a flow mapping: the key's index, to delete it with its comma if nothing takes its place."""
+    """In a flow mapping: the key's index, to delete it with its comma if nothing replaces it."""
 
 
 @dataclass(frozen=True)
