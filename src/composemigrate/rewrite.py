@@ -67,6 +67,10 @@ def _services(root: Node, lines: Lines) -> Iterator[ServiceView]:
     for name, key, node in yamldoc.own_entries(found.value):
         if yamldoc.is_mapping(node):
             yield ServiceView(name, key, node, root, lines, refs)
+        elif str(node.tag).startswith("tag:yaml.org"):
+            shape = "empty" if yamldoc.is_null(node) else "not a mapping"
+            message = f"service {name!r} is {shape} (Compose requires a mapping)"
+            raise MigrationError(message, *lines.where(int(key.start_mark.index)))
 
 
 def gpu_state(view: ServiceView) -> frozenset[object]:
