@@ -128,6 +128,8 @@ def write_atomic(source: Source, text: str) -> None:
     target = Path(os.path.realpath(source.path))
     if not _unchanged(source, target):
         raise WriteError("changed on disk since it was read; not overwritten")
+    if not os.access(target, os.W_OK):
+        raise WriteError("permission denied")
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as err:
