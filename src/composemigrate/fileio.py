@@ -117,6 +117,11 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
+def _read_only_mount(path: Path) -> bool:
+    """A read-only file system refuses every write; the temporary file says so more precisely."""
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+
+
 def write_atomic(source: Source, text: str) -> None:
     """Replace the file ``source`` was read from with ``text`` (UTF-8), or raise ``WriteError``.
 
@@ -128,7 +133,7 @@ def write_atomic(source: Source, text: str) -> None:
     target = Path(os.path.realpath(source.path))
     if not _unchanged(source, target):
         raise WriteError("changed on disk since it was read; not overwritten")
-    if not os.access(target, os.W_OK):
+    if not os.access(target, os.W_OK) and not _read_only_mount(target):
         raise WriteError("permission denied")
     try:
         data = text.encode("utf-8")
@@ -149,8 +154,10 @@ def write_atomic(source: Source, text: str) -> None:
         finally:
             os.close(fd)
         os.replace(temp, target)
-    except OSError as err:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        raise WriteError(f"{_reason(err)}; file left as it was") from None
+        if isinstance(err, OSError):
+            raise WriteError(f"{_reason(err)}; file left as it was") from None
+        raise
     _fsync_directory(target.parent)
