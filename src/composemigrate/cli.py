@@ -55,7 +55,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @cli.command(epilog=EXAMPLES)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--to-devices",
     "targets",

@@ -72,7 +72,7 @@ def check_file(path: Path, host: int | None, *, fix: bool, write: bool) -> Check
 
 
 @click.command(epilog=EPILOG)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--format",
     "output_format",
