@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
@@ -476,7 +476,9 @@ def environment(
     return Map(entries, flow=flow, lines=lines)
 
 
-def _mix(pick: Pick, base: list[tuple[str, str]], extra: list[tuple[str, str]]) -> list[Any]:
+def _mix(
+    pick: Pick, base: list[tuple[str, str]], extra: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
     """``extra`` inserted among ``base`` at random places, in order."""
     out = list(base)
     low = 0

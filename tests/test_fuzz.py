@@ -1,8 +1,9 @@
 """Property-based fuzzing of every direction over generated Compose files (``strategies.py``).
 
 Each property is a ``check_*`` function, so ``scripts/fuzz_long.py`` runs the very same checks
-for its long run. Rewrites are made with ``verify=False`` (except in the no-crash property): the
-tool's own verification must not hide what these checks are here to see.
+for its long run. The first rewrite of a valid file runs with the tool's verification on, since
+a valid file must not be refused; every other with ``verify=False``, so that the tool's own
+checks never hide what these are here to see.
 
 Profiles: ``ci`` (selected when ``CI=true``) runs 2,000 examples per property and direction;
 ``dev`` (the default) 200. The Compose oracle costs ~50 ms a call, so it checks a sample.
