@@ -122,6 +122,7 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
                 options["verify"],
                 options["drop_version"],
                 item.repo,
+                keep_text=mode == "diff",
             )
         )
     color = color_wanted(options["color"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 from collections.abc import Sequence
@@ -13,7 +14,6 @@ import click
 
 from composemigrate import __version__
 from composemigrate.gpu import Form
-from composemigrate.lint.command import lint
 
 EXAMPLES = """\b
 Examples:
@@ -25,15 +25,35 @@ Examples:
 """
 
 
+LAZY = {
+    "lint": ("composemigrate.lint.command", "Report GPU configuration problems; --fix repairs.")
+}
+"""Commands imported only when run, so ``--help`` stays fast: (module, short help)."""
+
+
 class _DefaultGroup(click.Group):
     """Arguments that do not name a command go to ``migrate``: ``composemigrate --to-devices x``."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (
-            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
-        ):
+        known = (*self.commands, *LAZY, "--help", "-h", "--version")
+        if not args or args[0] not in known:
             args = ["migrate", *args]
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*self.commands, *LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY:
+            command: click.Command = getattr(importlib.import_module(LAZY[cmd_name][0]), cmd_name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, command.get_short_help_str()) for name, command in self.commands.items()]
+        rows += [(name, short) for name, (_, short) in LAZY.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
 
 
 @click.group(
@@ -45,9 +65,6 @@ def cli() -> None:
 
     Without a command, runs `migrate`: see `composemigrate migrate --help`.
     """
-
-
-cli.add_command(lint)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -143,6 +143,8 @@ def _reach(view: ServiceView) -> set[int]:
 
 def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
     """Services whose edits land in a node that other services reach but do not edit alike."""
+    if not plans or all(count < 2 for count in views[0].refs.values()):
+        return set()  # no alias in the document: no node is reached twice
     reach = {view.name: _reach(view) for view in views}
     users: Counter[int] = Counter(node for nodes in reach.values() for node in nodes)
     by_name = {p.view.name: p for p in plans}

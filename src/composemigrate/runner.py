@@ -28,6 +28,9 @@ class Job:
     verify: bool = True
     drop_version: bool = False
     repo: Path | None = None
+    keep_text: bool = False
+    """Keep the old and new text in the outcome (for a diff); otherwise they are dropped at once,
+    so a batch holds one small record per file, not every file's text."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,11 @@ def run_job(job: Job) -> Outcome:
     except MigrationError as exc:
         return Outcome(job.path, "failed", job.repo, error=exc)
     except RecursionError:
-        return Outcome(
-            job.path, "failed", job.repo, error=MigrationError("nesting too deep to read")
-        )
+        error = MigrationError("nesting too deep to read")
+        return Outcome(job.path, "failed", job.repo, error=error)
+    except MemoryError:
+        error = MigrationError("not enough memory to read this file")
+        return Outcome(job.path, "failed", job.repo, error=error)
     if not result.changed:
         status: Status = "skipped" if result.warnings else "unchanged"
         return Outcome(job.path, status, job.repo, warnings=result.warnings)
@@ -85,8 +90,8 @@ def run_job(job: Job) -> Outcome:
         job.path,
         "changed",
         job.repo,
-        source.text,
-        result.text,
+        source.text if job.keep_text else "",
+        result.text if job.keep_text else "",
         result.warnings,
         result.services,
         written=job.write,
