@@ -96,7 +96,7 @@ def _in_listed_repo(item: discovery.Discovered, listed: list[Path]) -> discovery
 def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
     """Migrate every file found under ``paths``; the report decides the exit status."""
     mode = _mode(options)
-    report = Report(mode, to.value, _echo, _level(options))
+    report = Report(mode, to.value, _echo, _level(options), options["report_format"] == "json")
     try:
         targets = _targets(paths, options)
     except OSError as exc:
@@ -160,9 +160,8 @@ def _progress(outcomes: Iterator[Outcome], total: int, show: bool) -> Iterator[O
 def _git(report: Report, branch: str, commit: bool, to: Form) -> None:
     """Put each repository's migrated files on a new branch, committed when asked."""
     changed: dict[Path, list[Path]] = {}
-    for outcome in report.outcomes:
-        if outcome.written and outcome.repo is not None:
-            changed.setdefault(outcome.repo, []).append(outcome.path)
+    for repo, path in report.written:
+        changed.setdefault(repo, []).append(path)
     for repo, files in sorted(changed.items()):
         try:
             gitops.create_branch(repo, branch)

@@ -29,18 +29,29 @@ def _finding(item: Finding | MigrationError) -> dict[str, Any]:
 
 @dataclass
 class Report:
-    """Collects outcomes; ``echo`` writes a line to stderr, ``level`` is 0 quiet, 1, 2 verbose."""
+    """Counts outcomes; ``echo`` writes a line to stderr, ``level`` is 0 quiet, 1, 2 verbose.
+
+    Outcomes themselves are kept only when ``keep`` is set (for the JSON report); otherwise a
+    batch holds counters and the written paths, whatever the number of files.
+    """
 
     mode: Mode
     direction: str
     echo: Callable[[str], None]
     level: int = 1
+    keep: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
+    written: list[tuple[Path, Path]] = field(default_factory=list)
+    counts: dict[Path | None, Counter[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
 
     def add(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
+        self.counts.setdefault(outcome.repo, Counter())[outcome.status] += 1
+        if self.keep:
+            self.outcomes.append(outcome)
+        if outcome.written and outcome.repo is not None:
+            self.written.append((outcome.repo, outcome.path))
         path = str(outcome.path)
         if outcome.error is not None:
             self.echo(outcome.error.render(path))
@@ -58,12 +69,15 @@ class Report:
         """Record a file that was not even tried (a dirty repository, an unreadable list)."""
         self.add(Outcome(path, "failed", repo, error=MigrationError(message)))
 
-    def totals(self, outcomes: list[Outcome] | None = None) -> Counter[str]:
-        counts = Counter[str](o.status for o in (self.outcomes if outcomes is None else outcomes))
+    def totals(self, repo: Path | Literal["all"] | None = "all") -> Counter[str]:
+        if repo == "all":
+            counts = sum(self.counts.values(), Counter[str]())
+        else:
+            counts = self.counts.get(repo, Counter())
         return Counter({status: counts[status] for status in STATUSES})
 
-    def summary(self, outcomes: list[Outcome] | None = None) -> str:
-        counts = self.totals(outcomes)
+    def summary(self, repo: Path | Literal["all"] | None = "all") -> str:
+        counts = self.totals(repo)
         done = "migrated" if self.mode == "write" else "would be migrated"
         parts = [
             f"{_plural(counts['changed'], 'file')} {done}",
@@ -73,15 +87,16 @@ class Report:
         ]
         return ", ".join(parts)
 
+    def repos(self) -> list[Path]:
+        return sorted(repo for repo in self.counts if repo is not None)
+
     def finish(self) -> None:
         """Per-repository lines when there are several repositories, then the total."""
         for note in self.notes:
             self.echo(note)
-        repos = sorted({o.repo for o in self.outcomes if o.repo is not None})
-        if len(repos) > 1 and self.level >= 1:
-            for repo in repos:
-                mine = [o for o in self.outcomes if o.repo == repo]
-                self.echo(f"{repo}: {self.summary(mine)}")
+        if len(self.repos()) > 1 and self.level >= 1:
+            for repo in self.repos():
+                self.echo(f"{repo}: {self.summary(repo)}")
         prefix = "interrupted: " if self.interrupted else ""
         if self.level >= 1 or self.totals()["failed"] or self.interrupted:
             self.echo(prefix + self.summary() + ".")
@@ -111,7 +126,6 @@ class Report:
             }
             for o in self.outcomes
         ]
-        repos = sorted({o.repo for o in self.outcomes if o.repo is not None})
         document = {
             "version": REPORT_VERSION,
             "direction": self.direction,
@@ -119,11 +133,7 @@ class Report:
             "interrupted": self.interrupted,
             "files": files,
             "repositories": [
-                {
-                    "path": str(repo),
-                    "totals": dict(self.totals([o for o in self.outcomes if o.repo == repo])),
-                }
-                for repo in repos
+                {"path": str(repo), "totals": dict(self.totals(repo))} for repo in self.repos()
             ],
             "totals": dict(self.totals()),
         }
