@@ -214,8 +214,8 @@ def migrate(
         new_body = edit_engine.apply(body, [edit for p in plans for edit in p.edits] + extra)
     except edit_engine.EditConflict as exc:
         raise MigrationError(f"internal edit conflict: {exc}") from None
-    if not body.endswith("\n") and new_body.endswith("\n"):
-        new_body = new_body[: -2 if new_body.endswith("\r\n") else -1]
+    if not body.endswith("\n"):
+        new_body = new_body.rstrip("\r\n")  # no final newline, even when the last lines went
     if verify:
         _verify(parsed, new_body)
     names = tuple(p.view.name for p in plans)
