@@ -40,7 +40,12 @@ from composemigrate.yamldoc import Lines
 
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large]
 settings.register_profile(
-    "ci", max_examples=2000, deadline=None, suppress_health_check=SUPPRESSED, print_blob=True
+    "ci",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=SUPPRESSED,
+    print_blob=True,
+    derandomize=True,  # CI replays the same examples: a red run is a bug, never luck
 )
 settings.register_profile("dev", max_examples=200, deadline=None, suppress_health_check=SUPPRESSED)
 FUZZ = settings.get_profile("ci" if os.environ.get("CI") == "true" else "dev")
