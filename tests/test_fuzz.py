@@ -210,6 +210,7 @@ def test_rewrite_changes_only_the_form(doc: Doc, direction: str, data: st.DataOb
     check_round_trip(doc.text, there, direction, second)
 
 
+@pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")  # a doubled line
 @pytest.mark.parametrize("direction", DIRECTIONS)
 @FUZZ
 @given(doc=broken_documents())
