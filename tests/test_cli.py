@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import random
 import shutil
 import stat
@@ -488,8 +489,8 @@ def test_missing_file_is_reported_and_others_still_migrated(workdir: Path) -> No
     result = invoke("--to-gpus", "missing.yaml", "good.yaml")
     assert result.exit_code == 2
     assert result.stderr == (
-        "migrated good.yaml (services: app)\n"
-        + "missing.yaml: error: no such file\n"
+        "missing.yaml: error: no such file\n"
+        + "migrated good.yaml (services: app)\n"
         + summary(1, 0, 0, 1, done="migrated")
         + "\n"
     )
@@ -554,6 +555,40 @@ def test_json_report_after_writing(workdir: Path) -> None:
 
 
 # Parallel runs
+
+
+def run_on_terminal(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
+    """Run with stderr on a pseudo-terminal, stdout piped: the exit code and the terminal's text."""
+    primary, secondary = pty.openpty()
+    with subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=secondary) as proc:
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.communicate()
+    os.close(primary)
+    return proc.returncode, b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize(("files", "bar"), [(9, True), (8, False)])
+def test_progress_bar_on_a_terminal_for_more_than_eight_files(
+    tmp_path: Path, files: int, bar: bool
+) -> None:
+    for index in range(files):
+        write(tmp_path / f"svc{index}" / "compose.yaml", SHORT)
+    argv = [sys.executable, "-m", "composemigrate", "--to-gpus", "--check", "."]
+    code, terminal = run_on_terminal(argv, tmp_path)
+    assert code == 1
+    assert ("migrating" in terminal and "100%" in terminal) is bar
+    assert f"{files} files would be migrated" in terminal
+    quiet_code, quiet = run_on_terminal([*argv, "-q"], tmp_path)
+    assert (quiet_code, quiet) == (1, "")
 
 
 def test_parallel_output_is_sorted_and_identical_to_serial(tmp_path: Path) -> None:

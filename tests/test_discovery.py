@@ -68,9 +68,9 @@ def test_explicit_files_are_never_filtered(tmp_path: Path) -> None:
     tree(tmp_path, "node_modules/gpu.yml", "notes.txt", **{".gitignore": "*.txt\n"})
     given = [tmp_path / "node_modules/gpu.yml", tmp_path / "notes.txt", tmp_path / "absent.yaml"]
     assert found(tmp_path, given, exclude=["*.txt", "*.yml"]) == [
-        "absent.yaml",
         "node_modules/gpu.yml",
         "notes.txt",
+        "absent.yaml",
     ]
 
 
@@ -193,7 +193,47 @@ def test_same_file_given_many_ways_comes_once(tmp_path: Path) -> None:
         tmp_path,
         tmp_path / "a/../a/compose.yaml",
     ]
-    assert found(tmp_path, given) == ["a/compose.yaml", "b/compose.yaml"]
+    assert found(tmp_path, given) == ["b/compose.yaml", "a/compose.yaml"]
+
+
+def test_overlapping_arguments_keep_their_own_ignore_rules(tmp_path: Path) -> None:
+    tree(
+        tmp_path,
+        "compose.yaml",
+        "sub/compose.yaml",
+        "sub/compose.prod.yml",
+        "sub/link.yml",
+        **{".gitignore": "*.prod.yml\n"},
+    )
+    (tmp_path / "sub/compose.dev.yml").symlink_to("compose.yaml")
+    sub = tmp_path / "sub"
+    assert found(tmp_path, [tmp_path, sub]) == [
+        "compose.yaml",
+        "sub/compose.yaml",
+        "sub/compose.prod.yml",
+    ]
+    assert found(tmp_path, [sub, tmp_path, sub / "compose.yaml", sub / "compose.dev.yml"]) == [
+        "sub/compose.prod.yml",
+        "sub/compose.yaml",
+        "compose.yaml",
+    ]
+
+
+def test_links_inside_a_linked_directory(tmp_path: Path) -> None:
+    tree(tmp_path, "store/v1/compose.yaml", **{".gitignore": "store/\n"})
+    (tmp_path / "store/v1/again").symlink_to("..")
+    (tmp_path / "store/v1/docker-compose.gpu.yml").symlink_to("compose.yaml")
+    (tmp_path / "current").symlink_to("store/v1")
+    (tmp_path / "previous").symlink_to("store/v1")
+    assert found(tmp_path) == ["current/compose.yaml"]
+
+
+def test_discovery_is_lazy(tmp_path: Path) -> None:
+    tree(tmp_path, "a/compose.yaml", "b/compose.yaml")
+    walk = discover([tmp_path])
+    assert next(walk).path == tmp_path / "a/compose.yaml"
+    (tmp_path / "b/compose.yaml").rename(tmp_path / "b/compose.override.yaml")
+    assert [item.path for item in walk] == [tmp_path / "b/compose.override.yaml"]
 
 
 def test_repositories(tmp_path: Path) -> None:
@@ -207,15 +247,14 @@ def test_repositories(tmp_path: Path) -> None:
         "repo-a/vendor/lib/compose.yaml",
         **{"repo-b__.git": "gitdir: ../wt\n", "repo-b__compose.yaml": ""},
     )
-    result = discover([tmp_path])
-    assert result == [
+    assert list(discover([tmp_path])) == [
         Discovered(tmp_path / "compose.yaml", None),
         Discovered(tmp_path / "repo-a/compose.yaml", tmp_path / "repo-a"),
         Discovered(tmp_path / "repo-a/svc/deep/compose.yml", tmp_path / "repo-a"),
         Discovered(tmp_path / "repo-a/vendor/lib/compose.yaml", tmp_path / "repo-a/vendor/lib"),
         Discovered(tmp_path / "repo-b/compose.yaml", tmp_path / "repo-b"),
     ]
-    assert discover([tmp_path / "repo-a/svc"]) == [
+    assert list(discover([tmp_path / "repo-a/svc"])) == [
         Discovered(tmp_path / "repo-a/svc/deep/compose.yml", tmp_path / "repo-a"),
     ]
 
@@ -223,7 +262,8 @@ def test_repositories(tmp_path: Path) -> None:
 def test_relative_paths_stay_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tree(tmp_path, "repo/.git/HEAD", "repo/compose.yaml")
     monkeypatch.chdir(tmp_path)
-    assert discover([Path("repo")]) == [Discovered(Path("repo/compose.yaml"), tmp_path / "repo")]
+    expected = Discovered(Path("repo/compose.yaml"), tmp_path / "repo")
+    assert list(discover([Path("repo")])) == [expected]
 
 
 def test_read_repo_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -67,10 +67,8 @@ def run_stdin(to: Form, options: dict[str, Any]) -> int:
     return EXIT_PENDING if mode != "write" and result.changed else EXIT_OK
 
 
-def _targets(paths: list[Path], options: dict[str, Any]) -> list[discovery.Discovered]:
-    roots = list(paths)
-    if options["repos_from"] is not None:
-        roots += discovery.read_repo_list(options["repos_from"])
+def _targets(roots: list[Path], options: dict[str, Any]) -> Iterator[discovery.Discovered]:
+    """The files to migrate, found lazily, grouped by the listed root with ``--repos-from``."""
     found = discovery.discover(
         roots,
         include=options["include"],
@@ -78,10 +76,10 @@ def _targets(paths: list[Path], options: dict[str, Any]) -> list[discovery.Disco
         use_ignore=not options["no_ignore"],
         python=options["python"],
     )
-    if options["repos_from"] is not None:
-        listed = [root.resolve() for root in roots]
-        return [_in_listed_repo(item, listed) for item in found]
-    return found
+    if options["repos_from"] is None:
+        return found
+    listed = [root.resolve() for root in roots]
+    return (_in_listed_repo(item, listed) for item in found)
 
 
 def _in_listed_repo(item: discovery.Discovered, listed: list[Path]) -> discovery.Discovered:
@@ -93,43 +91,60 @@ def _in_listed_repo(item: discovery.Discovered, listed: list[Path]) -> discovery
     return item
 
 
+def _jobs(
+    targets: Iterator[discovery.Discovered], to: Form, options: dict[str, Any], report: Report
+) -> Iterator[Job]:
+    """A job per file, made as the pool asks for them; with ``--git-branch``, the files of a
+    repository whose work tree is dirty are refused (git is asked once per repository)."""
+    mode = report.mode
+    branch = options["git_branch"] if mode == "write" else None
+    dirty: dict[Path, bool] = {}
+    for item in targets:
+        refusal = None
+        if branch and item.repo is not None:
+            if item.repo not in dirty:
+                dirty[item.repo] = gitops.is_dirty(item.repo)
+                if dirty[item.repo]:
+                    report.notes.append(
+                        f"{item.repo}: work tree has uncommitted changes; not migrated"
+                    )
+            if dirty[item.repo]:
+                refusal = "repository work tree is dirty; commit or stash first"
+        yield Job(
+            item.path,
+            to,
+            mode == "write",
+            options["verify"],
+            options["drop_version"],
+            item.repo,
+            keep_text=mode == "diff",
+            refusal=refusal,
+        )
+
+
 def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
-    """Migrate every file found under ``paths``; the report decides the exit status."""
+    """Migrate every file found under ``paths``; the report decides the exit status.
+
+    Files stream from discovery through the workers to the report, so a batch holds a bounded
+    window of files, not the list of them; only a progress bar needs a first pass to count.
+    """
     mode = _mode(options)
     report = Report(mode, to.value, _echo, _level(options), options["report_format"] == "json")
-    try:
-        targets = _targets(paths, options)
-    except OSError as exc:
-        _echo(f"error: cannot read --repos-from file: {exc.strerror or exc}")
-        return EXIT_ERROR
-    branch = options["git_branch"] if mode == "write" else None
-    jobs = []
-    dirty: set[Path] = set()
-    for item in targets:
-        if branch and item.repo is not None and (item.repo in dirty or gitops.is_dirty(item.repo)):
-            if item.repo not in dirty:
-                report.notes.append(f"{item.repo}: work tree has uncommitted changes; not migrated")
-            dirty.add(item.repo)
-            report.fail(
-                item.path, "repository work tree is dirty; commit or stash first", item.repo
-            )
-            continue
-        jobs.append(
-            Job(
-                item.path,
-                to,
-                mode == "write",
-                options["verify"],
-                options["drop_version"],
-                item.repo,
-                keep_text=mode == "diff",
-            )
-        )
+    roots = list(paths)
+    if options["repos_from"] is not None:
+        try:
+            roots += discovery.read_repo_list(options["repos_from"])
+        except OSError as exc:
+            _echo(f"error: cannot read --repos-from file: {exc.strerror or exc}")
+            return EXIT_ERROR
+    total = 0
+    if sys.stderr.isatty() and report.level >= 1:
+        total = sum(1 for _ in _targets(roots, options))
+    jobs = _jobs(_targets(roots, options), to, options, report)
     color = color_wanted(options["color"])
-    show_progress = len(jobs) > PROGRESS_ABOVE and sys.stderr.isatty() and report.level >= 1
     outcomes = run_all(jobs, options["jobs"] or default_workers())
     try:
-        for outcome in _progress(outcomes, len(jobs), show_progress):
+        for outcome in _progress(outcomes, total, total > PROGRESS_ABOVE):
             report.add(outcome)
             if (
                 mode == "diff"
@@ -141,8 +156,8 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
                 )
     except KeyboardInterrupt:
         report.interrupted = True
-    if branch and not report.interrupted:
-        _git(report, branch, options["git_commit"], to)
+    if options["git_branch"] and mode == "write" and not report.interrupted:
+        _git(report, options["git_branch"], options["git_commit"], to)
     if options["report_format"] == "json":
         sys.stdout.write(report.to_json() + "\n")
     report.finish()

@@ -2,15 +2,16 @@
 
 A walk stays inside the directory it was given: it skips vendored and generated trees
 (``node_modules``, virtualenvs, caches), honours every ``.gitignore`` from that directory down,
-and follows a directory symlink only when it points inside the tree to a directory not walked yet,
-so a link loop ends and a link to ``/`` is never taken. The result is sorted and holds each real
-file once, whatever the number of arguments or links that reach it.
+and follows a directory symlink only when it points inside the tree to a directory the walk does
+not otherwise enter, so a link loop ends and a link to ``/`` is never taken. Files stream out in
+the order of the arguments, each directory's in sorted order, and each real file comes once,
+whatever the number of arguments or links that reach it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -89,44 +90,143 @@ def _inside(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _walk(root: Path, rules: _Rules) -> list[tuple[Path, str]]:
-    """The wanted files under ``root`` with their real paths.
+def _listing(directory: Path) -> list[os.DirEntry[str]]:
+    """A directory's entries by name (the order of ``sorted`` paths), none if it cannot be read."""
+    try:
+        with os.scandir(directory) as scan:
+            return sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return []
 
-    Links come last (directory links are walked once every real directory is, file links follow
-    the real files), so that a file reachable both ways is first met under its real path.
+
+def _repo_above(directory: Path) -> Path | None:
+    """The nearest directory at or above ``directory`` holding ``.git``, as an absolute path."""
+    here = Path(os.path.abspath(directory))
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+@dataclass
+class _Frame:
+    """A directory being walked: its entries still to see and what holds inside it."""
+
+    entries: Iterator[os.DirEntry[str]]
+    path: Path
+    real: str
+    rel: str
+    ignores: _Ignores
+    repo: Path | None
+    linked: bool
+    """Reached through a directory symlink: its files may also be reached by their real path."""
+
+
+class _Walk:
+    """The walk of one directory argument, and the question of which real paths it reaches.
+
+    The question lets a walk stream its files in sorted order while each real file still comes
+    once: a file met through a symlink, or under an earlier argument, is skipped when the plain
+    walk (no links followed) of this or an earlier argument reaches it by its real path. Only the
+    real paths met through links are remembered, so memory does not grow with the tree.
     """
-    root_real = os.path.realpath(root)
-    visited: set[str] = set()
-    pending: list[tuple[Path, str, str, _Ignores]] = [(root, root_real, "", ())]
-    links: list[tuple[Path, str, str, _Ignores]] = []
-    found: list[tuple[Path, str]] = []
-    file_links: list[tuple[Path, str]] = []
-    while pending or links:
-        directory, real, rel, ignores = pending.pop() if pending else links.pop(0)
-        if real in visited:
-            continue
-        visited.add(real)
-        if rules.use_ignore:
-            ignores = _with_gitignore(directory, rel, ignores)
-        try:
-            with os.scandir(directory) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
-        except OSError:
-            continue
-        for entry in entries:
-            path, child = directory / entry.name, f"{rel}/{entry.name}" if rel else entry.name
-            link = entry.is_symlink()
-            child_real = os.path.realpath(path) if link else os.path.join(real, entry.name)
-            if link and not _inside(child_real, root_real):
+
+    def __init__(self, root: Path, rules: _Rules) -> None:
+        self.root = root
+        self.real = os.path.realpath(root)
+        self.rules = rules
+        self._entered: dict[str, _Ignores | None] = {}
+
+    def _ignores_in(self, directory: Path, rel: str, ignores: _Ignores) -> _Ignores:
+        return _with_gitignore(directory, rel, ignores) if self.rules.use_ignore else ignores
+
+    def _enters(self, real_dir: str) -> _Ignores | None:
+        """The ignore rules inside ``real_dir`` if the plain walk enters it, else None."""
+        if not _inside(real_dir, self.real):
+            return None
+        ignores: _Ignores | None = self._ignores_in(Path(self.real), "", ())
+        rel = ""
+        for name in filter(None, real_dir[len(self.real) :].split(os.sep)):
+            rel = f"{rel}/{name}" if rel else name
+            if rel not in self._entered:
+                if len(self._entered) > 4096:
+                    self._entered.clear()
+                directory = Path(self.real, rel)
+                walkable = ignores is not None and _walkable(directory, rel, ignores, self.rules)
+                self._entered[rel] = (
+                    self._ignores_in(directory, rel, ignores)
+                    if walkable and ignores is not None
+                    else None
+                )
+            ignores = self._entered[rel]
+            if ignores is None:
+                return None
+        return ignores
+
+    def reaches(self, real: str) -> bool:
+        """Whether the plain walk takes the file whose real path is ``real``."""
+        parent, name = os.path.split(real)
+        ignores = self._enters(parent)
+        if ignores is None or not os.path.isfile(real):
+            return False
+        rel = real[len(self.real) :].strip(os.sep)
+        return not _ignored(ignores, rel) and self.rules.takes(rel, name)
+
+    def files(self, earlier: Sequence[_Walk], seen: set[str]) -> Iterator[Discovered]:
+        """The wanted files in sorted path order, links followed inside the tree only."""
+        top = self._frame(self.root, self.real, "", (), _repo_above(self.root.parent), False)
+        stack = [top]
+        linked_dirs: set[str] = set()
+        while stack:
+            frame = stack[-1]
+            entry = next(frame.entries, None)
+            if entry is None:
+                stack.pop()
                 continue
+            path, rel = (
+                frame.path / entry.name,
+                f"{frame.rel}/{entry.name}" if frame.rel else entry.name,
+            )
+            link = entry.is_symlink()
+            real = os.path.realpath(path) if link else os.path.join(frame.real, entry.name)
+            if link and not _inside(real, self.real):
+                continue
+            via_link = link or frame.linked
             if entry.is_dir():
-                if _walkable(path, child, ignores, rules):
-                    (links if link else pending).append((path, child_real, child, ignores))
+                if not _walkable(path, rel, frame.ignores, self.rules):
+                    continue
+                if via_link:
+                    if real in linked_dirs or self._enters(real) is not None:
+                        continue
+                    linked_dirs.add(real)
+                stack.append(self._frame(path, real, rel, frame.ignores, frame.repo, via_link))
             elif (
-                entry.is_file() and not _ignored(ignores, child) and rules.takes(child, entry.name)
+                entry.is_file()
+                and not _ignored(frame.ignores, rel)
+                and self.rules.takes(rel, entry.name)
+                and _first_time(real, [*earlier, self] if via_link else earlier, seen, via_link)
             ):
-                (file_links if link else found).append((path, child_real))
-    return found + file_links
+                yield Discovered(path, frame.repo)
+
+    def _frame(
+        self, path: Path, real: str, rel: str, ignores: _Ignores, repo: Path | None, linked: bool
+    ) -> _Frame:
+        entries = _listing(path)
+        if any(entry.name == ".git" for entry in entries):
+            repo = Path(os.path.abspath(path))
+        return _Frame(
+            iter(entries), path, real, rel, self._ignores_in(path, rel, ignores), repo, linked
+        )
+
+
+def _first_time(real: str, walks: Sequence[_Walk], seen: set[str], remember: bool) -> bool:
+    """Whether a file is met for the first time: no plain walk of ``walks`` takes it and it is not
+    in ``seen``, where files met through a link or named explicitly (``remember``) are kept."""
+    if real in seen or any(walk.reaches(real) for walk in walks):
+        return False
+    if remember:
+        seen.add(real)
+    return True
 
 
 def _walkable(path: Path, rel: str, ignores: _Ignores, rules: _Rules) -> bool:
@@ -138,22 +238,6 @@ def _walkable(path: Path, rel: str, ignores: _Ignores, rules: _Rules) -> bool:
     )
 
 
-def _repo_finder() -> Callable[[Path], Path | None]:
-    """A lookup of the nearest directory holding ``.git``, cached for one discovery."""
-    cache: dict[Path, Path | None] = {}
-
-    def find(directory: Path) -> Path | None:
-        if directory not in cache:
-            if (directory / ".git").exists():
-                cache[directory] = directory
-            else:
-                parent = directory.parent
-                cache[directory] = None if parent == directory else find(parent)
-        return cache[directory]
-
-    return find
-
-
 def discover(
     paths: Sequence[Path],
     *,
@@ -161,25 +245,25 @@ def discover(
     exclude: Sequence[str] = (),
     use_ignore: bool = True,
     python: bool = False,
-) -> list[Discovered]:
-    """Explicit files as given (never filtered) plus the files found by walking directories.
+) -> Iterator[Discovered]:
+    """Explicit files as given (never filtered) and the files found by walking directories.
 
-    A file reached twice keeps the path it was first reached by, in argument order.
+    Arguments are taken in order, a directory's files in sorted path order; a file reached twice
+    comes once, by the first path that reached it. Lazy: a walk holds one directory listing per
+    level, whatever the number of files.
     """
     rules = _Rules(
         GitIgnoreSpec.from_lines(include), GitIgnoreSpec.from_lines(exclude), use_ignore, python
     )
-    candidates: list[tuple[Path, str]] = []
+    walks: list[_Walk] = []
+    seen: set[str] = set()
     for path in paths:
-        candidates += _walk(path, rules) if path.is_dir() else [(path, os.path.realpath(path))]
-    unique: dict[str, Path] = {}
-    for path, real in candidates:
-        unique.setdefault(real, path)
-    repo_of = _repo_finder()
-    return [
-        Discovered(path, repo_of(Path(os.path.abspath(path)).parent))
-        for path in sorted(unique.values())
-    ]
+        if path.is_dir():
+            walk = _Walk(path, rules)
+            yield from walk.files(walks, seen)
+            walks.append(walk)
+        elif _first_time(os.path.realpath(path), walks, seen, remember=True):
+            yield Discovered(path, _repo_above(path.parent))
 
 
 def read_repo_list(path: Path) -> list[Path]:

@@ -66,7 +66,7 @@ class Report:
             self.echo(f"unchanged {path}")
 
     def fail(self, path: Path, message: str, repo: Path | None = None) -> None:
-        """Record a file that was not even tried (a dirty repository, an unreadable list)."""
+        """Record a failure outside any file's own run (git failed in a repository)."""
         self.add(Outcome(path, "failed", repo, error=MigrationError(message)))
 
     def totals(self, repo: Path | Literal["all"] | None = "all") -> Counter[str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +18,12 @@ Status = Literal["changed", "unchanged", "skipped", "failed"]
 
 SERIAL_BELOW = 16
 """Fewer files than this are processed in this process: a pool costs more than it saves."""
+
+BATCH = 16
+"""Files sent to a worker at a time: enough to make the round trip cheap, few enough to balance."""
+
+IN_FLIGHT = 4
+"""Batches per worker submitted ahead of the one whose outcomes are being reported."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,8 @@ class Job:
     keep_text: bool = False
     """Keep the old and new text in the outcome (for a diff); otherwise they are dropped at once,
     so a batch holds one small record per file, not every file's text."""
+    refusal: str | None = None
+    """Why the file is not to be touched at all (its repository is dirty): the job fails as is."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,8 @@ def run_job(job: Job) -> Outcome:
     """Read, migrate and (when asked) write one file; every failure becomes a ``failed`` outcome."""
     from composemigrate import fileio
 
+    if job.refusal is not None:
+        return Outcome(job.path, "failed", job.repo, error=MigrationError(job.refusal))
     try:
         source = fileio.read_source(job.path)
     except fileio.ReadError as exc:
@@ -98,15 +110,39 @@ def run_job(job: Job) -> Outcome:
     )
 
 
-def run_all(
-    jobs: Sequence[Job], workers: int, runner: Callable[[Job], Outcome] = run_job
-) -> Iterator[Outcome]:
-    """Outcomes in the order of ``jobs``, computed by up to ``workers`` processes."""
-    if workers <= 1 or len(jobs) < SERIAL_BELOW:
-        yield from map(runner, jobs)
+def run_all(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
+    """Outcomes in the order of ``jobs``, computed by up to ``workers`` processes.
+
+    Jobs are taken lazily and at most ``IN_FLIGHT`` batches per worker wait in the pool, so memory
+    stays flat however many files a run has (``Executor.map`` would take every job at once).
+    """
+    jobs = iter(jobs)
+    head = list(islice(jobs, SERIAL_BELOW))
+    if workers <= 1 or len(head) < SERIAL_BELOW:
+        yield from map(run_job, chain(head, jobs))
         return
+    batches = _batches(chain(head, jobs), BATCH)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(runner, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+        pending: deque[Future[list[Outcome]]] = deque()
+        try:
+            for batch in batches:
+                pending.append(pool.submit(_run_batch, batch))
+                if len(pending) >= workers * IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
+    while batch := list(islice(jobs, size)):
+        yield batch
+
+
+def _run_batch(batch: list[Job]) -> list[Outcome]:
+    return [run_job(job) for job in batch]
 
 
 def default_workers() -> int:

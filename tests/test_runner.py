@@ -1,0 +1,44 @@
+"""The runner: outcomes in job order, jobs taken lazily, a bounded number in flight."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from composemigrate.gpu import Form
+from composemigrate.runner import BATCH, IN_FLIGHT, Job, run_all
+
+LEGACY = "services:\n  app:\n    runtime: nvidia\n"
+
+
+def test_outcomes_follow_the_jobs_and_jobs_are_taken_lazily(tmp_path: Path) -> None:
+    count = 400
+    for index in range(0, count, 3):
+        (tmp_path / f"{index:03d}.yaml").write_text(LEGACY)
+    taken = 0
+
+    def jobs() -> Iterator[Job]:
+        nonlocal taken
+        for index in range(count):
+            taken += 1
+            yield Job(tmp_path / f"{index:03d}.yaml", Form.DEVICES)
+
+    outcomes = run_all(jobs(), workers=2)
+    first = next(outcomes)
+    assert taken <= (2 * IN_FLIGHT + 1) * BATCH < count
+    rest = list(outcomes)
+    assert [o.path.name for o in [first, *rest]] == [f"{i:03d}.yaml" for i in range(count)]
+    assert [o.status for o in [first, *rest]] == [
+        "changed" if i % 3 == 0 else "failed" for i in range(count)
+    ]
+    assert taken == count
+
+
+def test_a_refused_job_fails_without_reading_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text(LEGACY)
+    job = Job(path, Form.DEVICES, write=True, refusal="repository work tree is dirty")
+    (outcome,) = run_all([job], workers=1)
+    assert outcome.status == "failed"
+    assert outcome.error is not None and outcome.error.message == "repository work tree is dirty"
+    assert path.read_text() == LEGACY
