@@ -539,9 +539,22 @@ def test_disk_full_for_real_keeps_the_original(tmp_path: Path) -> None:
 BATCH = 200
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
-def test_interrupted_batch_leaves_each_file_old_or_new(tmp_path: Path, signum: int) -> None:
-    """The signal comes right after the first file is reported, so the batch is mid-way."""
+@pytest.mark.parametrize(
+    ("signum", "jobs", "times"),
+    [
+        (signal.SIGINT, 1, 1),
+        (signal.SIGTERM, 1, 1),
+        (signal.SIGINT, 2, 1),
+        (signal.SIGTERM, 2, 1),
+        (signal.SIGINT, 2, 2),
+    ],
+    ids=["sigint", "sigterm", "sigint-jobs-2", "sigterm-jobs-2", "sigint-twice-jobs-2"],
+)
+def test_interrupted_batch_leaves_each_file_old_or_new(
+    tmp_path: Path, signum: int, jobs: int, times: int
+) -> None:
+    """The signal goes to the whole process group (as Ctrl-C does) right after the first file is
+    reported: files under way finish, no new one starts, and the summary counts what was done."""
     services = GOOD.removeprefix("services:\n")
     old = "services:\n" + "".join(services.replace("train", f"s{n}") for n in range(40))
     new = migrate(old, "devices").text
@@ -549,21 +562,32 @@ def test_interrupted_batch_leaves_each_file_old_or_new(tmp_path: Path, signum: i
     for name in names:
         (tmp_path / name).write_text(old, encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "composemigrate", "--to-devices", "--jobs", "1", *names],
+        [sys.executable, "-m", "composemigrate", "--to-devices", "--jobs", str(jobs), *names],
         cwd=tmp_path,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     assert process.stderr is not None
     lines = [process.stderr.readline()]
-    process.send_signal(signum)
+    for _ in range(times):
+        os.killpg(process.pid, signum)
     lines += process.stderr.read().splitlines()
     assert process.wait(timeout=HANG_GUARD) == 2
     assert lines[0].startswith("migrated f000.yaml")
-    assert lines[-1].startswith("interrupted: ")
     contents = [(tmp_path / name).read_text(encoding="utf-8") for name in names]
     assert set(contents) <= {old, new}
-    assert new in contents and old in contents
+    assert old in contents
+    assert leftovers(tmp_path) == []
+    assert_no_traceback("\n".join(lines))
+    reported = [line for line in lines if line.startswith("migrated ")]
+    assert [line.split()[1] for line in reported] == names[: len(reported)]
+    files = f"{len(reported)} file" + ("" if len(reported) == 1 else "s")
+    assert lines[-1] == (
+        f"interrupted: {files} migrated, 0 unchanged, 0 skipped with warnings, 0 failed."
+    )
+    if times == 1:
+        assert contents.count(new) == len(reported)
 
 
 def test_interrupt_during_a_write_leaves_the_file_whole_and_no_temporary_file(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -19,6 +22,8 @@ from composemigrate.runner import Job, Outcome, default_workers, migrate_text, r
 
 PROGRESS_ABOVE = 8
 """A progress bar appears for more files than this, on a terminal."""
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def color_wanted(choice: bool | None) -> bool:
@@ -91,8 +96,31 @@ def _in_listed_repo(item: discovery.Discovered, listed: list[Path]) -> discovery
     return item
 
 
+@contextlib.contextmanager
+def _stop_on_signal() -> Iterator[Callable[[], bool]]:
+    """The first Ctrl-C or SIGTERM asks the batch to stop: files under way are finished (and
+    reported), no new one is started. A second one stops at once (writes stay atomic)."""
+    asked = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal asked
+        if asked:
+            raise KeyboardInterrupt
+        asked = True
+
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    try:
+        yield lambda: asked
+    finally:
+        for signum, action in previous.items():
+            signal.signal(signum, action)
+
+
 def _jobs(
-    targets: Iterator[discovery.Discovered], to: Form, options: dict[str, Any], report: Report
+    targets: Iterator[discovery.Discovered],
+    to: Form,
+    options: dict[str, Any],
+    report: Report,
 ) -> Iterator[Job]:
     """A job per file, made as the pool asks for them; with ``--git-branch``, the files of a
     repository whose work tree is dirty are refused (git is asked once per repository)."""
@@ -140,22 +168,24 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
     total = 0
     if sys.stderr.isatty() and report.level >= 1:
         total = sum(1 for _ in _targets(roots, options))
-    jobs = _jobs(_targets(roots, options), to, options, report)
     color = color_wanted(options["color"])
-    outcomes = run_all(jobs, options["jobs"] or default_workers())
-    try:
-        for outcome in _progress(outcomes, total, total > PROGRESS_ABOVE):
-            report.add(outcome)
-            if (
-                mode == "diff"
-                and outcome.status == "changed"
-                and options["report_format"] == "text"
-            ):
-                sys.stdout.write(
-                    unified_diff(str(outcome.path), outcome.old, outcome.new, color=color)
-                )
-    except KeyboardInterrupt:
-        report.interrupted = True
+    with _stop_on_signal() as stopped:
+        jobs = _jobs(_targets(roots, options), to, options, report)
+        outcomes = run_all(jobs, options["jobs"] or default_workers(), stopped)
+        try:
+            for outcome in _progress(outcomes, total, total > PROGRESS_ABOVE):
+                report.add(outcome)
+                if (
+                    mode == "diff"
+                    and outcome.status == "changed"
+                    and options["report_format"] == "text"
+                ):
+                    sys.stdout.write(
+                        unified_diff(str(outcome.path), outcome.old, outcome.new, color=color)
+                    )
+        except KeyboardInterrupt:
+            report.interrupted = True
+        report.interrupted = report.interrupted or stopped()
     if options["git_branch"] and mode == "write" and not report.interrupted:
         _git(report, options["git_branch"], options["git_commit"], to)
     if options["report_format"] == "json":

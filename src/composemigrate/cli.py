@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import importlib
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
@@ -65,10 +63,6 @@ def cli() -> None:
 
     Without a command, runs `migrate`: see `composemigrate migrate --help`.
     """
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 @cli.command(epilog=EXAMPLES)
@@ -163,7 +157,6 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
         sys.exit(run_stdin(to, options))
     from composemigrate.batch import run_paths
 
-    signal.signal(signal.SIGTERM, _interrupt)
     sys.exit(run_paths(list(paths), to, options))
 
 

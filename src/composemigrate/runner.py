@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -110,30 +111,46 @@ def run_job(job: Job) -> Outcome:
     )
 
 
-def run_all(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
+def run_all(
+    jobs: Iterable[Job], workers: int, stopped: Callable[[], bool] = lambda: False
+) -> Iterator[Outcome]:
     """Outcomes in the order of ``jobs``, computed by up to ``workers`` processes.
 
     Jobs are taken lazily and at most ``IN_FLIGHT`` batches per worker wait in the pool, so memory
-    stays flat however many files a run has (``Executor.map`` would take every job at once).
+    stays flat however many files a run has (``Executor.map`` would take every job at once). Once
+    ``stopped()`` is true no job starts; those under way finish and their outcomes still come.
     """
     jobs = iter(jobs)
-    head = list(islice(jobs, SERIAL_BELOW))
-    if workers <= 1 or len(head) < SERIAL_BELOW:
-        yield from map(run_job, chain(head, jobs))
+    head = [] if workers <= 1 else list(islice(jobs, SERIAL_BELOW))
+    if len(head) < SERIAL_BELOW:
+        for job in chain(head, jobs):
+            if stopped():
+                return
+            yield run_job(job)
         return
-    batches = _batches(chain(head, jobs), BATCH)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_leave_signals_to_the_parent) as pool:
         pending: deque[Future[list[Outcome]]] = deque()
         try:
-            for batch in batches:
+            for batch in _batches(chain(head, jobs), BATCH):
+                if stopped():
+                    break
                 pending.append(pool.submit(_run_batch, batch))
                 if len(pending) >= workers * IN_FLIGHT:
                     yield from pending.popleft().result()
             while pending:
-                yield from pending.popleft().result()
-        finally:
+                future = pending.popleft()
+                if not (stopped() and future.cancel()):
+                    yield from future.result()
+        finally:  # a second Ctrl-C: only the batches already running finish
             for future in pending:
                 future.cancel()
+
+
+def _leave_signals_to_the_parent() -> None:
+    """Ctrl-C reaches the whole process group: workers finish their batch and the parent, which
+    stops handing out files, reports it."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
