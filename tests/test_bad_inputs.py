@@ -230,19 +230,17 @@ def test_large_file_without_gpu_words_is_never_parsed(
     assert migrate(text, "devices").changed is False
 
 
-@pytest.mark.slow
-def test_large_file_with_gpu_words_finishes_in_bounded_memory(tmp_path: Path) -> None:
-    """50 MB holding one GPU service: migrated, or one clear error, within 4 GB and the guard."""
+def test_large_file_with_gpu_words_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    """50 MB holding one GPU service: one clear error at once, within a tenth of the memory that
+    parsing it would take (about 7 GB), and the rest of the batch migrated."""
     text = fifty_megabytes(GOOD.removeprefix("services:\n"))
     bad, good = with_good(tmp_path, "big.yaml", text.encode("utf-8"))
-    done = run_cli(tmp_path, "big.yaml", "good.yaml", limit_memory=4 * 2**30)
-    assert_no_traceback(done.stderr)
-    after = bad.read_text(encoding="utf-8")
-    if done.returncode == 0:
-        assert after == fifty_megabytes(MIGRATED.removeprefix("services:\n"))
-    else:
-        assert [line.split(": error: ")[0] for line in errors(done.stderr)] == ["big.yaml"]
-        assert after == text
+    done = run_cli(tmp_path, "big.yaml", "good.yaml", limit_memory=700 * 2**20)
+    assert errors(done.stderr) == [
+        "big.yaml: error: 52.2 MB is more than --max-size allows (10 MB); file left unchanged"
+    ]
+    assert done.returncode == 2
+    assert bad.read_text(encoding="utf-8") == text
     assert good.read_text(encoding="utf-8") == MIGRATED
 
 

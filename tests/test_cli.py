@@ -484,6 +484,36 @@ def test_errors_leave_the_file_untouched_and_the_others_migrated(
     assert (workdir / "good.yaml").read_text() == MIGRATED
 
 
+def padded(text: str, size: int) -> str:
+    """``text`` followed by comment lines up to ``size`` bytes."""
+    line = "# " + "x" * 97 + "\n"
+    return text + line * ((size - len(text)) // len(line))
+
+
+def test_max_size_refuses_large_files_that_need_parsing(workdir: Path) -> None:
+    big = write(workdir / "big.yaml", padded(SHORT, 1_200_000))
+    plain = write(workdir / "plain.yaml", padded(PLAIN, 1_200_000))
+    result = invoke("--to-gpus", "--max-size", "1", "big.yaml", "plain.yaml")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "big.yaml: error: 1.2 MB is more than --max-size allows (1 MB); file left unchanged\n"
+        + summary(0, 1, 0, 1, done="migrated")
+        + "\n",
+    )
+    assert big.read_text() == padded(SHORT, 1_200_000)
+    assert plain.read_text() == padded(PLAIN, 1_200_000)
+    stdin = invoke("--to-gpus", "--max-size", "1", "-", stdin=big.read_bytes())
+    assert (stdin.exit_code, stdin.stdout) == (2, "")
+    assert stdin.stderr == "<stdin>: error: 1.2 MB is more than --max-size allows (1 MB); " + (
+        "file left unchanged\n"
+    )
+    for limit in ("2", "0"):
+        write(big, padded(SHORT, 1_200_000))
+        result = invoke("--to-gpus", "--max-size", limit, "big.yaml")
+        assert result.exit_code == 0, result.stderr
+        assert big.read_text() == padded(SHORT_GPUS, 1_200_000 + len(SHORT_GPUS) - len(SHORT))
+
+
 def test_missing_file_is_reported_and_others_still_migrated(workdir: Path) -> None:
     write(workdir / "good.yaml", SHORT)
     result = invoke("--to-gpus", "missing.yaml", "good.yaml")

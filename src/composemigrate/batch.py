@@ -39,6 +39,10 @@ def _mode(options: dict[str, Any]) -> Mode:
     return "check" if options["check"] else "write"
 
 
+def _max_bytes(options: dict[str, Any]) -> int | None:
+    return int(options["max_size"] * 1e6) or None
+
+
 def _echo(line: str) -> None:
     click.echo(line, err=True)
 
@@ -54,7 +58,13 @@ def run_stdin(to: Form, options: dict[str, Any]) -> int:
     except fileio.ReadError as exc:
         _echo(f"<stdin>: error: {exc.message}")
         return EXIT_ERROR
-    job = Job(Path("-"), to, verify=options["verify"], drop_version=options["drop_version"])
+    job = Job(
+        Path("-"),
+        to,
+        verify=options["verify"],
+        drop_version=options["drop_version"],
+        max_bytes=_max_bytes(options),
+    )
     try:
         result = migrate_text(text, Path("-"), job)
     except MigrationError as exc:
@@ -147,6 +157,7 @@ def _jobs(
             item.repo,
             keep_text=mode == "diff",
             refusal=refusal,
+            max_bytes=_max_bytes(options),
         )
 
 

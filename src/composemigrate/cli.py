@@ -120,6 +120,14 @@ def cli() -> None:
     help="Files processed in parallel (default: the CPU count).",
 )
 @click.option(
+    "--max-size",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    metavar="MB",
+    help="Refuse files over MB megabytes that would need parsing (0: no limit).",
+)
+@click.option(
     "--include", multiple=True, metavar="GLOB", help="Also take files matching GLOB in directories."
 )
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB.")

@@ -32,6 +32,11 @@ def might_have_gpus(text: str) -> bool:
     return "nvidia" in text or "NVIDIA" in text or "gpu" in text
 
 
+def needs_parsing(text: str, drop_version: bool = False) -> bool:
+    """Whether ``migrate`` would parse ``text``, or return it at once as having nothing to do."""
+    return might_have_gpus(text) or (drop_version and "version" in text)
+
+
 @dataclass
 class Document:
     root: Node
@@ -182,7 +187,7 @@ def migrate(
     target = Form(to)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom) :]
-    if not might_have_gpus(body) and not (drop_version and "version" in body):
+    if not needs_parsing(body, drop_version):
         return Result(text, False)
     lines = Lines(body)
     warnings: list[Finding] = []

@@ -42,6 +42,8 @@ class Job:
     so a batch holds one small record per file, not every file's text."""
     refusal: str | None = None
     """Why the file is not to be touched at all (its repository is dirty): the job fails as is."""
+    max_bytes: int | None = None
+    """A file larger than this that would need parsing is refused before it is parsed."""
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,32 @@ class Outcome:
 
 
 def migrate_text(text: str, path: Path, job: Job) -> Result:
-    """The right rewriter for the file: Python sources through libcst, all else as Compose."""
+    """The right rewriter for the file: Python sources through libcst, all else as Compose.
+
+    Parsing takes some 100 times a file's size in memory, so a file above ``job.max_bytes`` that
+    would be parsed is refused at once rather than after minutes and gigabytes.
+    """
     if path.suffix == ".py":
-        from composemigrate.pysdk import migrate_python
+        from composemigrate import pysdk
 
-        return migrate_python(text, job.to)
-    from composemigrate.rewrite import migrate
+        _check_size(text, job, pysdk.needs_parsing(text))
+        return pysdk.migrate_python(text, job.to)
+    from composemigrate import rewrite
 
-    return migrate(text, job.to, verify=job.verify, drop_version=job.drop_version)
+    _check_size(text, job, rewrite.needs_parsing(text, job.drop_version))
+    return rewrite.migrate(text, job.to, verify=job.verify, drop_version=job.drop_version)
+
+
+def _check_size(text: str, job: Job, parsed: bool) -> None:
+    limit = job.max_bytes
+    if not parsed or limit is None or len(text) * 4 <= limit:
+        return
+    size = len(text.encode("utf-8"))
+    if size > limit:
+        raise MigrationError(
+            f"{size / 1e6:.1f} MB is more than --max-size allows ({limit / 1e6:g} MB); "
+            "file left unchanged"
+        )
 
 
 def run_job(job: Job) -> Outcome:
