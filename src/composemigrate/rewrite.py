@@ -177,6 +177,17 @@ def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
     return bad
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """What planning leaves once the parse trees are gone: plain edits, words and GPU states."""
+
+    edits: list[Edit]
+    warnings: tuple[Finding, ...]
+    services: tuple[str, ...]
+    before: dict[tuple[str, int], tuple[frozenset[object], tuple[int, int]]]
+    """Each service's GPU state and place, by name and document (kept for verification)."""
+
+
 def migrate(
     text: str, to: Form | str, *, verify: bool = True, drop_version: bool = False
 ) -> Result:
@@ -189,6 +200,23 @@ def migrate(
     body = text[len(bom) :]
     if not needs_parsing(body, drop_version):
         return Result(text, False)
+    planned = _plan_text(body, target, verify=verify, drop_version=drop_version)
+    if not planned.edits:
+        return Result(text, False, planned.warnings)
+    try:
+        new_body = edit_engine.apply(body, planned.edits)
+    except edit_engine.EditConflict as exc:
+        raise MigrationError(f"internal edit conflict: {exc}") from None
+    if not body.endswith("\n"):
+        new_body = new_body.rstrip("\r\n")  # no final newline, even when the last lines went
+    if verify:
+        _verify(planned.before, new_body)
+    return Result(bom + new_body, new_body != body, planned.warnings, planned.services)
+
+
+def _plan_text(body: str, target: Form, *, verify: bool, drop_version: bool) -> _Planned:
+    """Parse and plan; only plain data leaves, so the input's nodes are freed before the output
+    is parsed to verify it (parsing takes about 100 bytes per byte of YAML)."""
     lines = Lines(body)
     warnings: list[Finding] = []
     plans: list[Plan] = []
@@ -213,18 +241,18 @@ def migrate(
             note = version.warning(document.root, lines, target)
             warnings.extend([note] if note and not drop_version else [])
     extra = [e for d in parsed for e in version.drop(d.root, lines)] if drop_version else []
-    if not plans and not extra:
-        return Result(text, False, tuple(warnings))
-    try:
-        new_body = edit_engine.apply(body, [edit for p in plans for edit in p.edits] + extra)
-    except edit_engine.EditConflict as exc:
-        raise MigrationError(f"internal edit conflict: {exc}") from None
-    if not body.endswith("\n"):
-        new_body = new_body.rstrip("\r\n")  # no final newline, even when the last lines went
-    if verify:
-        _verify(parsed, new_body)
-    names = tuple(p.view.name for p in plans)
-    return Result(bom + new_body, new_body != body, tuple(warnings), names)
+    before = {
+        (view.name, index): (gpu_state(view), view.where(view.key))
+        for index, document in enumerate(parsed)
+        for view in document.views
+        if verify and (plans or extra)
+    }
+    return _Planned(
+        [edit for p in plans for edit in p.edits] + extra,
+        tuple(warnings),
+        tuple(p.view.name for p in plans),
+        before,
+    )
 
 
 def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
@@ -238,23 +266,23 @@ def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
     return [Finding(*view.where(view.key), f"service {view.name!r}: {reason}")]
 
 
-def _verify(parsed: list[Document], after: str) -> None:
+def _verify(
+    before: dict[tuple[str, int], tuple[frozenset[object], tuple[int, int]]], after: str
+) -> None:
     """Re-read the output: it must parse and every service must ask for the same GPUs."""
     try:
-        new_views = {(v.name, i): v for i, v in _indexed(after)}
+        new_states = {(v.name, i): gpu_state(v) for i, v in _indexed(after)}
     except MigrationError as exc:
         message = f"the rewrite would not parse ({exc.message}); file left unchanged"
         raise MigrationError(message) from None
-    old_views = {(v.name, i): v for i, d in enumerate(parsed) for v in d.views}
-    if old_views.keys() != new_views.keys():
+    if before.keys() != new_states.keys():
         raise MigrationError("the rewrite would change the set of services; file left unchanged")
-    for key, old in old_views.items():
-        before, after_state = gpu_state(old), gpu_state(new_views[key])
-        if before != after_state:
+    for key, (state, place) in before.items():
+        if state != new_states[key]:
             raise MigrationError(
                 f"the rewrite would change the GPUs of service {key[0]!r} from "
-                f"{describe(before)} to {describe(after_state)}; file left unchanged",
-                *old.where(old.key),
+                f"{describe(state)} to {describe(new_states[key])}; file left unchanged",
+                *place,
             )
 
 
