@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from composemigrate import fileio
 from composemigrate.fileio import ReadError, WriteError, read_source, write_atomic
 
 OLD = "services:\n  app:\n    runtime: nvidia\n"
@@ -66,9 +67,15 @@ def test_read_missing_file_and_directory(tmp_path: Path) -> None:
     assert directory.value.message == "is a directory"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_read_unreadable_file(tmp_path: Path) -> None:
+def test_read_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The error as the OS gives it (the real mode bits, for a user other than root, are in
+    test_bad_inputs.py, which drops to ``nobody``)."""
     path = make(tmp_path / "compose.yaml", b"a: 1\n", mode=0o200)
+
+    def denied(file: Path, mode: str) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+
+    monkeypatch.setattr(fileio, "open", denied, raising=False)
     with pytest.raises(ReadError) as caught:
         read_source(path)
     assert caught.value.message == "permission denied"
