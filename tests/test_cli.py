@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import random
 import shutil
 import stat
@@ -335,14 +334,16 @@ def test_colour_flags(workdir: Path, flags: list[str], env: dict[str, str], expe
     assert result.stdout == expected
 
 
-def on_terminal(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> bytes:
-    """What a process writes to stdout when stdout is a terminal (a pseudo-terminal here)."""
+def on_terminal(
+    argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None, *, stream: str = "stdout"
+) -> tuple[int, bytes]:
+    """Run with ``stream`` (stdout or stderr) on a pseudo-terminal and the other one discarded:
+    the exit code and what the terminal got."""
     pty = pytest.importorskip("pty")
     leader, follower = pty.openpty()
-    environ = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
-    with subprocess.Popen(
-        list(argv), cwd=cwd, env=environ, stdout=follower, stderr=subprocess.DEVNULL
-    ) as process:
+    environ = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | (env or {})
+    streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: follower}
+    with subprocess.Popen(list(argv), cwd=cwd, env=environ, **streams) as process:
         os.close(follower)
         chunks = []
         while True:
@@ -355,7 +356,7 @@ def on_terminal(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> bytes:
             chunks.append(chunk)
         process.wait()
     os.close(leader)
-    return b"".join(chunks).replace(b"\r\n", b"\n")
+    return process.returncode, b"".join(chunks).replace(b"\r\n", b"\n")
 
 
 @pytest.mark.parametrize(
@@ -372,7 +373,7 @@ def test_colour_on_a_terminal(
 ) -> None:
     write(tmp_path / "compose.yaml", SHORT)
     argv = [sys.executable, "-m", "composemigrate", "--to-gpus", "--dry-run", *flags]
-    assert on_terminal([*argv, "compose.yaml"], tmp_path, env) == expected.encode()
+    assert on_terminal([*argv, "compose.yaml"], tmp_path, env)[1] == expected.encode()
 
 
 # --check
@@ -587,25 +588,6 @@ def test_json_report_after_writing(workdir: Path) -> None:
 # Parallel runs
 
 
-def run_on_terminal(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
-    """Run with stderr on a pseudo-terminal, stdout piped: the exit code and the terminal's text."""
-    primary, secondary = pty.openpty()
-    with subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=secondary) as proc:
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:  # EIO: the child closed its end
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.communicate()
-    os.close(primary)
-    return proc.returncode, b"".join(chunks).decode()
-
-
 @pytest.mark.parametrize(("files", "bar"), [(9, True), (8, False)])
 def test_progress_bar_on_a_terminal_for_more_than_eight_files(
     tmp_path: Path, files: int, bar: bool
@@ -613,12 +595,12 @@ def test_progress_bar_on_a_terminal_for_more_than_eight_files(
     for index in range(files):
         write(tmp_path / f"svc{index}" / "compose.yaml", SHORT)
     argv = [sys.executable, "-m", "composemigrate", "--to-gpus", "--check", "."]
-    code, terminal = run_on_terminal(argv, tmp_path)
+    code, output = on_terminal(argv, tmp_path, stream="stderr")
+    terminal = output.decode()
     assert code == 1
     assert ("migrating" in terminal and "100%" in terminal) is bar
     assert f"{files} files would be migrated" in terminal
-    quiet_code, quiet = run_on_terminal([*argv, "-q"], tmp_path)
-    assert (quiet_code, quiet) == (1, "")
+    assert on_terminal([*argv, "-q"], tmp_path, stream="stderr") == (1, b"")
 
 
 def test_parallel_output_is_sorted_and_identical_to_serial(tmp_path: Path) -> None:
