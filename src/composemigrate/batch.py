@@ -109,7 +109,8 @@ def _in_listed_repo(item: discovery.Discovered, listed: list[Path]) -> discovery
 @contextlib.contextmanager
 def _stop_on_signal() -> Iterator[Callable[[], bool]]:
     """The first Ctrl-C or SIGTERM asks the batch to stop: files under way are finished (and
-    reported), no new one is started. A second one stops at once (writes stay atomic)."""
+    reported), no new one is started. A second one raises KeyboardInterrupt here and now (writes
+    stay atomic; workers finish the batch they are on)."""
     asked = False
 
     def handler(signum: int, frame: FrameType | None) -> None:
