@@ -43,10 +43,12 @@ def _strings(node: Node) -> tuple[str, ...] | None:
 
 
 def is_gpu_entry(item: Node) -> bool:
-    """An entry for the NVIDIA driver, or one asking for the ``gpu`` capability without a driver."""
+    """An entry for the NVIDIA driver, or one asking for the ``gpu`` capability without a driver,
+    whether it says so itself or takes the keys from an anchor through ``<<``, as Compose reads it.
+    """
     if not yamldoc.is_mapping(item):
         return False
-    fields = {name: value for name, _, value in yamldoc.own_entries(item)}
+    fields = {name: entry.value for name, entry in yamldoc.entries(item).items()}
     driver = yamldoc.text_of(fields["driver"]) if "driver" in fields else None
     caps = _strings(fields["capabilities"]) if "capabilities" in fields else None
     return driver == "nvidia" or "gpu" in (caps or ())
@@ -56,8 +58,10 @@ def read(item: Node, *, implied_gpu: bool) -> GpuRequest | Unsupported:
     """The request one entry makes; ``implied_gpu`` when ``capabilities`` may be left out."""
     fields = {name: value for name, _, value in yamldoc.own_entries(item)}
     extra = [name for name in fields if name not in KEYS and not name.startswith("x-")]
-    if extra or yamldoc.merge_sources(item):
+    if extra:
         return Unsupported(f"the entry has keys this tool does not carry over: {', '.join(extra)}")
+    if yamldoc.merge_sources(item):
+        return Unsupported("the device entry takes its keys from an anchor through <<")
     for node in yamldoc.walk(item):
         value = yamldoc.text_of(node)
         if value is not None and is_variable(value):
