@@ -693,6 +693,13 @@ REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
         f"{_DEVICES}{_ENTRY}count: all\n{_ENTRY}capabilities: [gpu]\n{_ENTRY}options: {{a: '1'}}",
         frozenset({"runtime"}),
     ),
+    (
+        "entry merged from an anchor",
+        "devices",
+        "x-gpu: &gpu {driver: nvidia, count: 1, capabilities: [gpu]}\n"
+        "deploy:\n>resources:\n>>reservations:\n>>>devices:\n>>>>- <<: *gpu",
+        frozenset({"runtime", "gpus"}),
+    ),
     ("other driver", "gpus", "gpus:\n>- driver: cdi\n>  device_ids: ['nvidia.com/gpu=all']", NEWER),
     ("two entries", "gpus", "gpus:\n>- device_ids: ['0']\n>- device_ids: ['1']", NEWER),
     ("count from a variable", "gpus", "gpus:\n>- count: ${NGPU}", NEWER),
