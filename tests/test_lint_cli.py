@@ -92,6 +92,23 @@ def test_an_unreadable_file_exits_2_and_the_rest_is_still_linted(work: Path) -> 
     )
 
 
+def test_max_size_refuses_a_file_before_parsing_it(work: Path) -> None:
+    padding = ("# " + "x" * 97 + "\n") * 12_000
+    _write(work / "big.yaml", ERROR + padding)
+    _write(work / "small.yaml", ERROR)
+    result = _lint("--max-size", "1", "big.yaml", "small.yaml")
+    assert result.exit_code == 2
+    assert result.stdout == (
+        "small.yaml:3:11: CM106 error: gpus must be 'all' or a list of device requests, not '0'\n"
+    )
+    assert result.stderr == (
+        "big.yaml: error: 1.2 MB is more than --max-size allows (1 MB); file left unchanged\n"
+        "1 error, 0 warnings, 0 info in 2 files; 1 failed.\n"
+    )
+    assert _lint("--max-size", "2", "big.yaml").exit_code == 1
+    assert _lint("--max-size", "0", "big.yaml").exit_code == 1
+
+
 def test_json_reports_failed_files(work: Path) -> None:
     result = _lint("--format", "json", "missing.yaml")
     document = json.loads(result.stdout)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from composemigrate import discovery, fileio, gitops
+from composemigrate import discovery, fileio, gitops, sizelimit
 from composemigrate.diff import unified_diff
 from composemigrate.gpu import Form
 from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Mode, Report
@@ -39,10 +39,6 @@ def _mode(options: dict[str, Any]) -> Mode:
     return "check" if options["check"] else "write"
 
 
-def _max_bytes(options: dict[str, Any]) -> int | None:
-    return int(options["max_size"] * 1e6) or None
-
-
 def _echo(line: str) -> None:
     click.echo(line, err=True)
 
@@ -63,7 +59,7 @@ def run_stdin(to: Form, options: dict[str, Any]) -> int:
         to,
         verify=options["verify"],
         drop_version=options["drop_version"],
-        max_bytes=_max_bytes(options),
+        max_bytes=sizelimit.limit_bytes(options["max_size"]),
     )
     try:
         result = migrate_text(text, Path("-"), job)
@@ -158,7 +154,7 @@ def _jobs(
             item.repo,
             keep_text=mode == "diff",
             refusal=refusal,
-            max_bytes=_max_bytes(options),
+            max_bytes=sizelimit.limit_bytes(options["max_size"]),
         )
 
 

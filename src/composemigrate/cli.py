@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from composemigrate import __version__
+from composemigrate import __version__, sizelimit
 from composemigrate.gpu import Form
 
 EXAMPLES = """\b
@@ -119,14 +119,7 @@ def cli() -> None:
     default=None,
     help="Files processed in parallel (default: the CPU count).",
 )
-@click.option(
-    "--max-size",
-    type=click.IntRange(min=0),
-    default=10,
-    show_default=True,
-    metavar="MB",
-    help="Refuse files over MB megabytes that would need parsing (0: no limit).",
-)
+@sizelimit.option
 @click.option(
     "--include", multiple=True, metavar="GLOB", help="Also take files matching GLOB in directories."
 )

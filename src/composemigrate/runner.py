@@ -12,6 +12,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Literal
 
+from composemigrate import sizelimit
 from composemigrate.gpu import Form
 from composemigrate.result import Finding, MigrationError, Result
 
@@ -63,31 +64,18 @@ class Outcome:
 
 def migrate_text(text: str, path: Path, job: Job) -> Result:
     """The right rewriter for the file: Python sources through libcst, all else as Compose.
-
-    Parsing takes some 100 times a file's size in memory, so a file above ``job.max_bytes`` that
-    would be parsed is refused at once rather than after minutes and gigabytes.
-    """
+    A file the rewriter would parse is first held to ``job.max_bytes``."""
     if path.suffix == ".py":
         from composemigrate import pysdk
 
-        _check_size(text, job, pysdk.needs_parsing(text))
+        if pysdk.needs_parsing(text):
+            sizelimit.check(text, job.max_bytes)
         return pysdk.migrate_python(text, job.to)
     from composemigrate import rewrite
 
-    _check_size(text, job, rewrite.needs_parsing(text, job.drop_version))
+    if rewrite.needs_parsing(text, job.drop_version):
+        sizelimit.check(text, job.max_bytes)
     return rewrite.migrate(text, job.to, verify=job.verify, drop_version=job.drop_version)
-
-
-def _check_size(text: str, job: Job, parsed: bool) -> None:
-    limit = job.max_bytes
-    if not parsed or limit is None or len(text) * 4 <= limit:
-        return
-    size = len(text.encode("utf-8"))
-    if size > limit:
-        raise MigrationError(
-            f"{size / 1e6:.1f} MB is more than --max-size allows ({limit / 1e6:g} MB); "
-            "file left unchanged"
-        )
 
 
 def run_job(job: Job) -> Outcome:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from composemigrate import fileio
+from composemigrate import fileio, sizelimit
 from composemigrate.lint import fix_text, lint_text, report, sarif
 from composemigrate.lint.report import Checked
 from composemigrate.result import MigrationError
@@ -49,7 +49,9 @@ def host_gpus() -> int | None:
     return sum(1 for line in done.stdout.splitlines() if line.startswith("GPU "))
 
 
-def check_file(path: Path, host: int | None, *, fix: bool, write: bool) -> Checked:
+def check_file(
+    path: Path, host: int | None, *, fix: bool, write: bool, max_bytes: int | None = None
+) -> Checked:
     """Lint one file, after applying the safe fixes when ``fix`` (written when ``write``)."""
     name = str(path)
     try:
@@ -58,6 +60,7 @@ def check_file(path: Path, host: int | None, *, fix: bool, write: bool) -> Check
         return Checked(name, error=MigrationError(exc.message))
     text, fixed = source.text, 0
     try:
+        sizelimit.check(text, max_bytes)
         if fix:
             result = fix_text(source.text)
             text, fixed = result.text, len(result.warnings)
@@ -104,6 +107,7 @@ def check_file(path: Path, host: int | None, *, fix: bool, write: bool) -> Check
 )
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB.")
 @click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories.")
+@sizelimit.option
 def lint(
     paths: tuple[Path, ...],
     output_format: str,
@@ -114,6 +118,7 @@ def lint(
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     no_ignore: bool,
+    max_size: int,
 ) -> None:
     """Report GPU settings that Compose refuses or that fail on a GPU host; exit 1 on errors.
 
@@ -132,7 +137,11 @@ def lint(
     targets = discovery.discover(
         list(paths), include=include, exclude=exclude, use_ignore=not no_ignore
     )
-    files = [check_file(t.path, host, fix=fix, write=fix and not dry_run) for t in targets]
+    limit = sizelimit.limit_bytes(max_size)
+    files = [
+        check_file(t.path, host, fix=fix, write=fix and not dry_run, max_bytes=limit)
+        for t in targets
+    ]
     sys.exit(_output(files, output_format, host, dry_run, color))
 
 
