@@ -890,6 +890,23 @@ def test_completion_answers(tmp_path: Path, shell: str, cword: str, expected: st
     assert (done.returncode, done.stdout.decode()) == (0, expected)
 
 
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("composemigrate l", "1", "plain,lint\nfile,l\n"),
+        ("composemigrate", "1", "plain,lint\nplain,migrate\nfile,\n"),
+        ("composemigrate --to-devices l", "2", "file,l\n"),
+        ("composemigrate lint --fo", "2", "plain,--format\n"),
+    ],
+)
+def test_completion_offers_commands_only_as_the_first_word(
+    tmp_path: Path, words: str, cword: str, expected: str
+) -> None:
+    env = {"_COMPOSEMIGRATE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+    done = run([sys.executable, "-m", "composemigrate"], tmp_path, env=env)
+    assert (done.returncode, done.stdout.decode()) == (0, expected)
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_for_real(tmp_path: Path) -> None:
     """Source the script in bash and call the function bash would call on <TAB>."""

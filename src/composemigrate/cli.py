@@ -29,11 +29,27 @@ LAZY = {
 """Commands imported only when run, so ``--help`` stays fast: (module, short help)."""
 
 
+_FIRST_WORD = "composemigrate.first_word"
+"""Set in ``ctx.meta`` while the word being completed is the first one, where a command fits."""
+
+
+def _complete_paths(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Files, as for any path, and the command names when they could stand there (first word)."""
+    from click.shell_completion import CompletionItem
+
+    names = sorted(name for name in (*LAZY, "migrate") if name.startswith(incomplete))
+    commands = [CompletionItem(name) for name in names] if ctx.meta.get(_FIRST_WORD) else []
+    return [*commands, CompletionItem(incomplete, type="file")]
+
+
 class _DefaultGroup(click.Group):
     """Arguments that do not name a command go to ``migrate``: ``composemigrate --to-devices x``."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         known = (*self.commands, *LAZY, "--help", "-h", "--version")
+        ctx.meta[_FIRST_WORD] = not args
         if not args or args[0] not in known:
             args = ["migrate", *args]
         return super().parse_args(ctx, args)
@@ -66,7 +82,12 @@ def cli() -> None:
 
 
 @cli.command(epilog=EXAMPLES)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
+@click.argument(
+    "paths",
+    nargs=-1,
+    type=click.Path(path_type=Path, readable=False),
+    shell_complete=_complete_paths,
+)
 @click.option(
     "--to-devices",
     "targets",
