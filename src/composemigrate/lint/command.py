@@ -71,6 +71,8 @@ def check_file(
         return Checked(name, error=exc)
     except fileio.WriteError as exc:
         return Checked(name, error=MigrationError(exc.message))
+    if text == source.text:  # the texts are kept only for the diff of a fix
+        return Checked(name, tuple(findings), None, fixed)
     return Checked(name, tuple(findings), None, fixed, source.text, text)
 
 
