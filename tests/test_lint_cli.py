@@ -16,6 +16,7 @@ from composemigrate.lint.command import host_gpus, lint
 CLEAN = "services:\n  app:\n    gpus: all\n"
 WARNING = "services:\n  app:\n    runtime: nvidia\n    gpus: all\n"
 ERROR = "services:\n  app:\n    gpus: '0'\n"
+ERROR_FINDING = "{}:3:11: CM106 error: gpus must be 'all' or a list of device requests, not '0'\n"
 FOUR = """\
 services:
   app:
@@ -80,10 +81,7 @@ def test_an_unreadable_file_exits_2_and_the_rest_is_still_linted(work: Path) -> 
     (work / "b.yaml").write_bytes(b"services:\n  x: \xff\n")
     _write(work / "c.yaml", "services:\n  x: [\n")
     result = _lint("a.yaml", "b.yaml", "c.yaml", "missing.yaml")
-    assert result.exit_code == 2
-    assert result.stdout == (
-        "a.yaml:3:11: CM106 error: gpus must be 'all' or a list of device requests, not '0'\n"
-    )
+    assert (result.exit_code, result.stdout) == (2, ERROR_FINDING.format("a.yaml"))
     assert result.stderr == (
         "b.yaml: error: not UTF-8 (byte 0xff at offset 15)\n"
         "c.yaml:3:1: error: invalid YAML: expected the node content, but found '<stream end>'\n"
@@ -97,10 +95,7 @@ def test_max_size_refuses_a_file_before_parsing_it(work: Path) -> None:
     _write(work / "big.yaml", ERROR + padding)
     _write(work / "small.yaml", ERROR)
     result = _lint("--max-size", "1", "big.yaml", "small.yaml")
-    assert result.exit_code == 2
-    assert result.stdout == (
-        "small.yaml:3:11: CM106 error: gpus must be 'all' or a list of device requests, not '0'\n"
-    )
+    assert (result.exit_code, result.stdout) == (2, ERROR_FINDING.format("small.yaml"))
     assert result.stderr == (
         "big.yaml: error: 1.2 MB is more than --max-size allows (1 MB); file left unchanged\n"
         "1 error, 0 warnings, 0 info in 2 files; 1 failed.\n"
