@@ -133,6 +133,7 @@ def _jobs(
     repository whose work tree is dirty are refused (git is asked once per repository)."""
     mode = report.mode
     branch = options["git_branch"] if mode == "write" else None
+    max_bytes = sizelimit.limit_bytes(options["max_size"])
     dirty: dict[Path, bool] = {}
     for item in targets:
         refusal = None
@@ -154,7 +155,7 @@ def _jobs(
             item.repo,
             keep_text=mode == "diff",
             refusal=refusal,
-            max_bytes=sizelimit.limit_bytes(options["max_size"]),
+            max_bytes=max_bytes,
         )
 
 

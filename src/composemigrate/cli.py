@@ -39,7 +39,7 @@ def _complete_paths(
     """Files, as for any path, and the command names when they could stand there (first word)."""
     from click.shell_completion import CompletionItem
 
-    names = sorted(name for name in (*LAZY, "migrate") if name.startswith(incomplete))
+    names = [name for name in cli.list_commands(ctx) if name.startswith(incomplete)]
     commands = [CompletionItem(name) for name in names] if ctx.meta.get(_FIRST_WORD) else []
     return [*commands, CompletionItem(incomplete, type="file")]
 

@@ -135,6 +135,8 @@ class _Walk:
         self.root = root
         self.real = os.path.realpath(root)
         self.rules = rules
+        self._top = self._ignores_in(root, "", ())
+        """The ignore rules inside the root: its own ``.gitignore``, read once."""
         self._entered: dict[str, _Ignores | None] = {}
 
     def _ignores_in(self, directory: Path, rel: str, ignores: _Ignores) -> _Ignores:
@@ -144,23 +146,19 @@ class _Walk:
         """The ignore rules inside ``real_dir`` if the plain walk enters it, else None."""
         if not _inside(real_dir, self.real):
             return None
-        ignores: _Ignores | None = self._ignores_in(Path(self.real), "", ())
-        rel = ""
+        ignores, rel = self._top, ""
         for name in filter(None, real_dir[len(self.real) :].split(os.sep)):
             rel = f"{rel}/{name}" if rel else name
             if rel not in self._entered:
                 if len(self._entered) > 4096:
                     self._entered.clear()
                 directory = Path(self.real, rel)
-                walkable = ignores is not None and _walkable(directory, rel, ignores, self.rules)
-                self._entered[rel] = (
-                    self._ignores_in(directory, rel, ignores)
-                    if walkable and ignores is not None
-                    else None
-                )
-            ignores = self._entered[rel]
-            if ignores is None:
+                walkable = _walkable(directory, rel, ignores, self.rules)
+                self._entered[rel] = self._ignores_in(directory, rel, ignores) if walkable else None
+            inside = self._entered[rel]
+            if inside is None:
                 return None
+            ignores = inside
         return ignores
 
     def reaches(self, real: str) -> bool:
@@ -174,8 +172,7 @@ class _Walk:
 
     def files(self, earlier: Sequence[_Walk], seen: set[str]) -> Iterator[Discovered]:
         """The wanted files in sorted path order, links followed inside the tree only."""
-        top = self._frame(self.root, self.real, "", (), _repo_above(self.root.parent), False)
-        stack = [top]
+        stack = [self._frame(self.root, self.real, "", self._top, _repo_above(self.root.parent))]
         linked_dirs: set[str] = set()
         while stack:
             frame = stack[-1]
@@ -199,7 +196,8 @@ class _Walk:
                     if real in linked_dirs or self._enters(real) is not None:
                         continue
                     linked_dirs.add(real)
-                stack.append(self._frame(path, real, rel, frame.ignores, frame.repo, via_link))
+                ignores = self._ignores_in(path, rel, frame.ignores)
+                stack.append(self._frame(path, real, rel, ignores, frame.repo, linked=via_link))
             elif (
                 entry.is_file()
                 and not _ignored(frame.ignores, rel)
@@ -208,15 +206,21 @@ class _Walk:
             ):
                 yield Discovered(path, frame.repo)
 
+    @staticmethod
     def _frame(
-        self, path: Path, real: str, rel: str, ignores: _Ignores, repo: Path | None, linked: bool
+        path: Path,
+        real: str,
+        rel: str,
+        ignores: _Ignores,
+        repo: Path | None,
+        *,
+        linked: bool = False,
     ) -> _Frame:
+        """A directory about to be walked; ``ignores`` already hold its own ``.gitignore``."""
         entries = _listing(path)
         if any(entry.name == ".git" for entry in entries):
             repo = Path(os.path.abspath(path))
-        return _Frame(
-            iter(entries), path, real, rel, self._ignores_in(path, rel, ignores), repo, linked
-        )
+        return _Frame(iter(entries), path, real, rel, ignores, repo, linked)
 
 
 def _first_time(real: str, walks: Sequence[_Walk], seen: set[str], remember: bool) -> bool:

@@ -118,9 +118,8 @@ def dash_offsets(lines: Lines, mapping: Node) -> Counter[int]:
                 first = value.value[0]
                 start = yamldoc.content_start(first)
                 dash = lines.text.rfind("-", lines.start(lines.line_of(start)), start)
-                below = dash > int(
-                    key.end_mark.index
-                )  # an alias's list stands above, at its anchor
+                # an alias's list stands above, at its anchor: only a dash below the key counts
+                below = dash > int(key.end_mark.index)
                 if below and lines.line_of(dash) != lines.line_of(key.start_mark.index):
                     counts[lines.col_of(dash) - lines.col_of(key.start_mark.index)] += 1
     return counts

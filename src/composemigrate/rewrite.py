@@ -177,6 +177,10 @@ def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
     return bad
 
 
+_States = dict[tuple[str, int], tuple[frozenset[object], tuple[int, int]]]
+"""Each service's GPU state and place (line, column), by name and document index."""
+
+
 @dataclass(frozen=True)
 class _Planned:
     """What planning leaves once the parse trees are gone: plain edits, words and GPU states."""
@@ -184,8 +188,8 @@ class _Planned:
     edits: list[Edit]
     warnings: tuple[Finding, ...]
     services: tuple[str, ...]
-    before: dict[tuple[str, int], tuple[frozenset[object], tuple[int, int]]]
-    """Each service's GPU state and place, by name and document (kept for verification)."""
+    before: _States
+    """Kept for verification; empty when there is nothing to verify."""
 
 
 def migrate(
@@ -216,7 +220,7 @@ def migrate(
 
 def _plan_text(body: str, target: Form, *, verify: bool, drop_version: bool) -> _Planned:
     """Parse and plan; only plain data leaves, so the input's nodes are freed before the output
-    is parsed to verify it (parsing takes about 100 bytes per byte of YAML)."""
+    is parsed to verify it (the nodes take tens of bytes per byte of YAML)."""
     lines = Lines(body)
     warnings: list[Finding] = []
     plans: list[Plan] = []
@@ -241,12 +245,13 @@ def _plan_text(body: str, target: Form, *, verify: bool, drop_version: bool) -> 
             note = version.warning(document.root, lines, target)
             warnings.extend([note] if note and not drop_version else [])
     extra = [e for d in parsed for e in version.drop(d.root, lines)] if drop_version else []
-    before = {
-        (view.name, index): (gpu_state(view), view.where(view.key))
-        for index, document in enumerate(parsed)
-        for view in document.views
-        if verify and (plans or extra)
-    }
+    before: _States = {}
+    if verify and (plans or extra):
+        before = {
+            (view.name, index): (gpu_state(view), view.where(view.key))
+            for index, document in enumerate(parsed)
+            for view in document.views
+        }
     return _Planned(
         [edit for p in plans for edit in p.edits] + extra,
         tuple(warnings),
@@ -266,9 +271,7 @@ def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
     return [Finding(*view.where(view.key), f"service {view.name!r}: {reason}")]
 
 
-def _verify(
-    before: dict[tuple[str, int], tuple[frozenset[object], tuple[int, int]]], after: str
-) -> None:
+def _verify(before: _States, after: str) -> None:
     """Re-read the output: it must parse and every service must ask for the same GPUs."""
     try:
         new_states = {(v.name, i): gpu_state(v) for i, v in _indexed(after)}

@@ -68,13 +68,11 @@ def migrate_text(text: str, path: Path, job: Job) -> Result:
     if path.suffix == ".py":
         from composemigrate import pysdk
 
-        if pysdk.needs_parsing(text):
-            sizelimit.check(text, job.max_bytes)
+        sizelimit.check(text, job.max_bytes, pysdk.needs_parsing)
         return pysdk.migrate_python(text, job.to)
     from composemigrate import rewrite
 
-    if rewrite.needs_parsing(text, job.drop_version):
-        sizelimit.check(text, job.max_bytes)
+    sizelimit.check(text, job.max_bytes, lambda text: rewrite.needs_parsing(text, job.drop_version))
     return rewrite.migrate(text, job.to, verify=job.verify, drop_version=job.drop_version)
 
 

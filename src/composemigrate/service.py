@@ -200,7 +200,7 @@ def key_place(view: ServiceView, key: Node, value: Node) -> tuple[list[Edit], Pl
         return None
     start = int(key.start_mark.index)
     edit = Edit(start, yamldoc.content_end(value), "")
-    index = next(i for i, (k, _) in enumerate(owner.value) if k is key)
+    index = yamldoc.key_index(owner, key)
     return [edit], Place(owner, start, view.lines.col_of(start), flow=True, index=index)
 
 

@@ -1,7 +1,7 @@
 """The ``--max-size`` guard: a file too large to parse is refused before it is parsed.
 
-Parsing takes some 40 to 60 bytes of memory per byte of YAML (twice that at the peak of a
-verified rewrite), so a 50 MB file would take minutes and gigabytes; a limit turns that into one
+Parsing takes tens of bytes of memory per byte of YAML (more at the peak of a verified
+rewrite), so a 50 MB file would take minutes and gigabytes; a limit turns that into one
 clear error at once.
 """
 
@@ -36,12 +36,13 @@ def limit_bytes(megabytes: int) -> int | None:
     return megabytes * 1_000_000 or None
 
 
-def check(text: str, limit: int | None) -> None:
-    """Raise ``MigrationError`` when ``text`` is more than ``limit`` bytes of UTF-8."""
+def check(text: str, limit: int | None, parsed: Callable[[str], bool] = lambda text: True) -> None:
+    """Raise ``MigrationError`` when ``text`` is more than ``limit`` bytes of UTF-8 and
+    ``parsed(text)`` says it would be parsed (asked only of a text over the limit)."""
     if limit is None or len(text) * 4 <= limit:
         return
     size = len(text.encode("utf-8"))
-    if size > limit:
+    if size > limit and parsed(text):
         raise MigrationError(
             f"{size / 1e6:.1f} MB is more than --max-size allows ({limit / 1e6:g} MB); "
             "file left unchanged"

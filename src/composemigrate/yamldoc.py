@@ -158,6 +158,11 @@ def own_entries(mapping: Node) -> Iterator[tuple[str, Node, Node]]:
             yield name, key, value
 
 
+def key_index(mapping: Node, key: Node) -> int:
+    """The position of ``key`` (the node itself, not an equal one) among a mapping's pairs."""
+    return next(index for index, (own, _) in enumerate(mapping.value) if own is key)
+
+
 def merge_sources(mapping: Node) -> list[Node]:
     """The mappings a ``<<`` key merges in, in priority order."""
     sources: list[Node] = []

@@ -86,7 +86,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         parent = pairs[depth - 1][1] if depth else None
         if parent is not None and yamldoc.is_flow(parent):
             key = pairs[depth][0]
-            index = next(i for i, (k, _) in enumerate(parent.value) if k is key)
+            index = yamldoc.key_index(parent, key)
             return Removal(place=_before_deploy(view), flow=[(parent, index)])
         deploy = view.entries["deploy"]
         if depth == 0 and view.unmasks(deploy):

@@ -132,7 +132,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     if whole:
         removal.keys.append(env)
     if whole and yamldoc.is_flow(env.owner):
-        index = next(i for i, (key, _) in enumerate(env.owner.value) if key is env.key)
+        index = yamldoc.key_index(env.owner, env.key)
         removal.flow.append((env.owner, index))
     elif whole:
         return _remove_block(view, env.key, env.value, gpu_items, removal)
