@@ -241,8 +241,9 @@ def _referenced_env_files(text: str) -> list[str]:
     return [path for doc in documents for path in _env_file_paths(doc)]
 
 
-def _lay_out(root: Path, text: str, name: str) -> Path:
-    """Write ``text`` as ``name`` with an empty file for each env_file it names; its directory.
+def _lay_out(root: Path, text: str, name: str, files: tuple[tuple[str, bytes], ...] = ()) -> Path:
+    """Write ``text`` as ``name`` with an empty file for each env_file it names (or the one
+    ``files`` gives, by name); its directory.
 
     The file sits as deep below ``root`` as its ``../`` env_file paths climb, so they stay inside.
     """
@@ -256,11 +257,15 @@ def _lay_out(root: Path, text: str, name: str) -> Path:
         target = workdir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.touch()
+    for file_name, data in files:
+        (workdir / file_name).write_bytes(data)
     (workdir / name).write_bytes(text.encode("utf-8"))
     return workdir
 
 
-def _run_compose(text: str, name: str) -> tuple[bool, str]:
+def _run_compose(
+    text: str, name: str, files: tuple[tuple[str, bytes], ...] = ()
+) -> tuple[bool, str]:
     """Run ``config`` on ``text`` in a fresh directory; (ok, JSON model or Compose's message).
 
     ``--profile *`` keeps services behind profiles (often the GPU ones) in the model; the message
@@ -268,7 +273,7 @@ def _run_compose(text: str, name: str) -> tuple[bool, str]:
     """
     binary = require_compose()
     with tempfile.TemporaryDirectory(prefix="oracle-") as root:
-        workdir = _lay_out(Path(root), text, name)
+        workdir = _lay_out(Path(root), text, name, files)
         done = subprocess.run(
             [binary, "-f", name, "-p", PROJECT_NAME, "--profile", "*", *COMPOSE_FLAGS],
             cwd=workdir,
@@ -285,13 +290,16 @@ def _run_compose(text: str, name: str) -> tuple[bool, str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _cached_run(text: str, name: str) -> tuple[bool, str]:
-    return _run_compose(text, name)
+def _cached_run(text: str, name: str, files: tuple[tuple[str, bytes], ...]) -> tuple[bool, str]:
+    return _run_compose(text, name, files)
 
 
-def compose_config(text: str, *, name: str = "compose.yaml") -> ComposeOutcome:
-    """Compose's model of ``text`` (saved as ``name``), with env files and variables provided."""
-    ok, output = _cached_run(text, name)
+def compose_config(
+    text: str, *, name: str = "compose.yaml", files: tuple[tuple[str, bytes], ...] = ()
+) -> ComposeOutcome:
+    """Compose's model of ``text`` (saved as ``name``), with env files and variables provided;
+    ``files`` are other files beside it, by name (env files with content)."""
+    ok, output = _cached_run(text, name, files)
     if ok:
         return ComposeOutcome(ok=True, model=json.loads(output), error="")
     return ComposeOutcome(ok=False, model=None, error=output)
@@ -320,22 +328,29 @@ def _device_request(device: dict[str, Any], default_caps: tuple[str, ...]) -> Gp
     )
 
 
-def _effect(request: GpuRequest | Unsupported) -> Effect:
+def _effect(request: GpuRequest | Unsupported, env_caps: str | None = None) -> Effect:
     if isinstance(request, Unsupported):
         return ("unsupported", request.reason)
-    visible, caps, driver, options = request.effect()
+    visible, caps, driver, options = request.effect(env_caps)
     return (visible, tuple(sorted(caps)), driver, options)
 
 
-def _service_requests(service: dict[str, Any]) -> Iterator[GpuRequest | Unsupported]:
+def _service_effects(service: dict[str, Any]) -> set[Effect]:
+    """What the engine does for a service: a device request's variables come after the
+    environment, so the request decides the GPUs, and the environment's capabilities apply when
+    it names none; without a request, ``runtime: nvidia`` reads the environment."""
+    env = service.get("environment") or {}
+    requests = [
+        _device_request(device, ())
+        for device in _reservations(service).get("devices") or []
+        if _is_gpu_device(device)
+    ]
+    requests += [_device_request(entry, ("gpu",)) for entry in service.get("gpus") or []]
+    if requests:
+        return {_effect(request, env.get(CAPABILITIES)) for request in requests}
     if service.get("runtime") == "nvidia":
-        env = service.get("environment") or {}
-        yield from_environment(env.get(VISIBLE), env.get(CAPABILITIES))
-    for device in _reservations(service).get("devices") or []:
-        if _is_gpu_device(device):
-            yield _device_request(device, ())
-    for entry in service.get("gpus") or []:
-        yield _device_request(entry, ("gpu",))
+        return {_effect(from_environment(env.get(VISIBLE), None), env.get(CAPABILITIES))}
+    return set()
 
 
 def _reservations(service: dict[str, Any]) -> dict[str, Any]:
@@ -350,7 +365,7 @@ def gpu_requests(model: dict[str, Any]) -> dict[str, object]:
     Two models ask for the same GPUs when these are equal; ``()`` means no GPU request.
     """
     return {
-        name: tuple(sorted({_effect(r) for r in _service_requests(service)}, key=repr))
+        name: tuple(sorted(_service_effects(service), key=repr))
         for name, service in (model.get("services") or {}).items()
     }
 

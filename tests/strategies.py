@@ -673,7 +673,7 @@ _ENTRY = ">>>>  "
 LEGACY, NEWER = frozenset({"devices", "gpus"}), frozenset({"runtime", "devices"})
 
 REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
-    ("variable devices", "runtime", "environment:\n>- NVIDIA_VISIBLE_DEVICES=${GPUS:-all}", LEGACY),
+    ("unbalanced variable", "runtime", "environment:\n>- NVIDIA_VISIBLE_DEVICES=${GPUS", LEGACY),
     ("bare variable", "runtime", "environment:\n>- NVIDIA_VISIBLE_DEVICES", LEGACY),
     ("no gpu (none)", "runtime", "environment:\n>NVIDIA_VISIBLE_DEVICES: none", LEGACY),
     ("no gpu (void)", "runtime", "environment: [NVIDIA_VISIBLE_DEVICES=void]", LEGACY),
@@ -702,11 +702,11 @@ REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ),
     ("other driver", "gpus", "gpus:\n>- driver: cdi\n>  device_ids: ['nvidia.com/gpu=all']", NEWER),
     ("two entries", "gpus", "gpus:\n>- device_ids: ['0']\n>- device_ids: ['1']", NEWER),
-    ("count from a variable", "gpus", "gpus:\n>- count: ${NGPU}", NEWER),
+    ("count from a variable", "gpus", "gpus:\n>- count: ${NGPU}", frozenset({"runtime"})),
     (
-        "forms disagree",
+        "requests disagree",
         "",
-        "runtime: nvidia\nenvironment: {NVIDIA_VISIBLE_DEVICES: '0'}\ngpus: all",
+        f"{_DEVICES}{_ENTRY}device_ids: ['0']\n{_ENTRY}capabilities: [gpu]\ngpus: all",
         frozenset(DIRECTIONS),
     ),
 )

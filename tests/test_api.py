@@ -90,14 +90,15 @@ def test_warnings_carry_line_and_column_and_other_services_still_migrate() -> No
         "    runtime: nvidia\n"
     )
     result = migrate(text, to="gpus")
-    message = "service 'a': runtime is set from a variable (${RUNTIME}); left unchanged"
+    message = "service 'a': runtime is set from ${RUNTIME}; left unchanged"
     assert result == Result(
         "services:\n  a:\n    image: nvidia/cuda\n    runtime: ${RUNTIME}\n  b:\n    gpus: all\n",
         changed=True,
-        warnings=(Finding(4, 5, message),),
+        warnings=(Finding(4, 5, message, "CM504"),),
         services=("b",),
     )
-    assert result.warnings[0].render("compose.yaml") == f"compose.yaml:4:5: warning: {message}"
+    rendered = f"compose.yaml:4:5: warning: CM504 {message}"
+    assert result.warnings[0].render("compose.yaml") == rendered
 
 
 def test_a_variable_runtime_warns_whatever_the_case_of_the_other_nvidia_words() -> None:
@@ -112,7 +113,8 @@ def test_a_variable_runtime_warns_whatever_the_case_of_the_other_nvidia_words() 
     result = migrate(text, to="devices")
     assert (result.text, result.changed) == (text, False)
     assert [(w.line, w.col) for w in result.warnings] == [(3, 5)]
-    assert "runtime is set from a variable (${RUNTIME})" in result.warnings[0].message
+    assert "runtime is set from ${RUNTIME}" in result.warnings[0].message
+    assert result.warnings[0].code == "CM504"
 
 
 def test_version_key_kept_with_a_warning_or_dropped_on_request() -> None:

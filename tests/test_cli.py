@@ -71,7 +71,8 @@ SHORT = "services:\n  app:\n    runtime: nvidia\n"
 SHORT_GPUS = "services:\n  app:\n    gpus: all\n"
 PLAIN = "services:\n  web:\n    image: nginx\n"
 VARIABLE = "services:\n  app:\n    image: nvidia/cuda\n    runtime: ${RUNTIME}\n"
-VARIABLE_WARNING = "service 'app': runtime is set from a variable (${RUNTIME}); left unchanged"
+VARIABLE_MESSAGE = "service 'app': runtime is set from ${RUNTIME}; left unchanged"
+VARIABLE_WARNING = f"CM504 {VARIABLE_MESSAGE}"
 INVALID = "services:\n  app:\n    runtime: nvidia\n  - oops\n"
 INVALID_ERROR = "error: invalid YAML: expected <block end>, but found '-'"
 BOM = "\ufeff"
@@ -568,10 +569,13 @@ def test_json_report(workdir: Path) -> None:
         "warnings": [],
         "error": None,
     }
-    assert by_path["c.yaml"]["warnings"] == [{"line": 4, "column": 5, "message": VARIABLE_WARNING}]
+    assert by_path["c.yaml"]["warnings"] == [
+        {"line": 4, "column": 5, "code": "CM504", "message": VARIABLE_MESSAGE}
+    ]
     assert by_path["d.yaml"]["error"] == {
         "line": 4,
         "column": 3,
+        "code": None,
         "message": "invalid YAML: expected <block end>, but found '-'",
     }
     assert {name: (workdir / name).read_text() for name in files} == files

@@ -26,12 +26,14 @@ from ruamel.yaml.events import AliasEvent, NodeEvent
 from ruamel.yaml.tokens import CommentToken
 
 from composemigrate import Form, MigrationError, migrate
+from composemigrate.fileio import env_file_reader
 from composemigrate.yamldoc import tab_shadow
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHOWN_PATH = "input.yaml"
 TARGETS = {"--to-devices": Form.DEVICES, "--to-runtime": Form.RUNTIME, "--to-gpus": Form.GPUS}
 DROP_VERSION = "--drop-version"
+CASE_FILES = {"input.yaml", "expected.yaml", "args", "stderr"}
 OLD_MTIME_NS = 1_000_000_000 * 10**9
 """A past modification time given to copies, so "not written" cannot depend on clock resolution."""
 
@@ -45,6 +47,8 @@ class Case:
     expected: bytes | None
     args: tuple[str, ...]
     stderr: tuple[str, ...]
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Other files beside the input (env files), laid beside every copy of it."""
 
     @property
     def to(self) -> Form:
@@ -72,7 +76,12 @@ class Case:
 
     def run(self, data: bytes) -> tuple[bytes, bool, tuple[str, ...]]:
         """Migrate ``data`` with the case's options: (new bytes, changed, rendered warnings)."""
-        result = migrate(data.decode("utf-8"), self.to, drop_version=self.drop_version)
+        result = migrate(
+            data.decode("utf-8"),
+            self.to,
+            drop_version=self.drop_version,
+            env_files=env_file_reader(self.folder),
+        )
         rendered = tuple(finding.render(SHOWN_PATH) for finding in result.warnings)
         return result.text.encode("utf-8"), result.changed, rendered
 
@@ -88,12 +97,18 @@ def load_case(folder: Path) -> Case:
     if unknown:
         raise ValueError(f"{folder.name}/args: unknown flags {unknown}")
     stderr_text = _optional(folder / "stderr")
+    files = sorted(
+        (path.name, path.read_bytes())
+        for path in folder.iterdir()
+        if path.name not in CASE_FILES and path.is_file()
+    )
     return Case(
         folder=folder,
         source=(folder / "input.yaml").read_bytes(),
         expected=_optional(folder / "expected.yaml"),
         args=args,
         stderr=tuple(stderr_text.decode("utf-8").splitlines()) if stderr_text else (),
+        files=tuple(files),
     )
 
 
@@ -146,10 +161,10 @@ def test_idempotent(case: Case) -> None:
 @pytest.mark.parametrize("case", _params(CHANGED))
 def test_same_gpus_for_compose(case: Case) -> None:
     """Docker Compose itself reads the same GPUs, and nothing else changed, in input and output."""
-    before = compose_config(case.source.decode("utf-8"))
+    before = compose_config(case.source.decode("utf-8"), files=case.files)
     if not before.ok:
         pytest.skip(f"Compose rejects the input: {before.error}")
-    after = compose_config(case.output.decode("utf-8"))
+    after = compose_config(case.output.decode("utf-8"), files=case.files)
     assert after.ok, after.error
     assert before.model is not None and after.model is not None
     assert gpu_requests(after.model) == gpu_requests(before.model)
@@ -223,6 +238,8 @@ def _cli(case: Case, workdir: Path, *extra: str) -> subprocess.CompletedProcess[
 def _copy_input(case: Case, workdir: Path) -> Path:
     target = workdir / SHOWN_PATH
     shutil.copyfile(case.folder / "input.yaml", target)
+    for name, data in case.files:
+        (workdir / name).write_bytes(data)
     os.utime(target, ns=(OLD_MTIME_NS, OLD_MTIME_NS))
     return target
 
@@ -250,4 +267,6 @@ def test_cli_does_not_write_unchanged(case: Case, tmp_path: Path) -> None:
     assert done.returncode == _exit_status(case, check=False), done.stderr
     assert copy.read_bytes() == case.source
     assert copy.stat().st_mtime_ns == OLD_MTIME_NS
-    assert sorted(path.name for path in tmp_path.iterdir()) == [SHOWN_PATH]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [SHOWN_PATH, *(name for name, _ in case.files)]
+    )

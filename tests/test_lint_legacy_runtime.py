@@ -27,13 +27,13 @@ def test_names_the_command_with_the_path() -> None:
 
 def test_says_why_a_service_would_be_left_alone() -> None:
     src = "services:\n  s:\n    runtime: nvidia\n    environment:\n"
-    src += "      - NVIDIA_VISIBLE_DEVICES=${G}\n"
+    src += "      - NVIDIA_VISIBLE_DEVICES=void\n"
     assert messages(src) == [
         (
             3,
             5,
-            "legacy runtime: nvidia, not migratable as written: NVIDIA_VISIBLE_DEVICES is set "
-            "from a variable (${G}); its value is not known",
+            "legacy runtime: nvidia, not migratable as written: NVIDIA_VISIBLE_DEVICES=void "
+            "asks for no GPU; no device request means that",
         )
     ]
 

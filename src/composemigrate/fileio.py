@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,29 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ReadError(f"not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})") from None
+
+
+ENV_FILE_LIMIT = 1024 * 1024
+"""Bytes read of an env file at most: a real one is a few lines; more is not one."""
+
+
+def env_file_reader(folder: Path) -> Callable[[str], str]:
+    """Reads env files named relative to ``folder``, as Compose resolves them; ``ValueError`` says
+    in a few words why a file that exists is not one."""
+
+    def read(name: str) -> str:
+        with open(folder / name, "rb") as file:
+            data = file.read(ENV_FILE_LIMIT + 1)
+        if len(data) > ENV_FILE_LIMIT:
+            raise ValueError("is larger than 1 MiB")
+        if b"\0" in data:
+            raise ValueError("is binary")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("is not UTF-8 text") from None
+
+    return read
 
 
 def read_source(path: Path) -> Source:

@@ -11,6 +11,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from composemigrate import refusals
+
 ALL = -1
 """``count`` meaning every GPU (Compose stores ``count: all`` as -1; so does docker-py)."""
 
@@ -24,6 +26,10 @@ CAPABILITIES = "NVIDIA_DRIVER_CAPABILITIES"
 
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_]")
 
+Effect = tuple[str, frozenset[str], str, tuple[tuple[str, str], ...]]
+"""What the engine ends up doing: visible devices, capabilities, driver, options. A value from a
+variable stays its own text, compared as an opaque string."""
+
 
 class Form(enum.Enum):
     """The three ways a Compose service (or a docker SDK call) can ask for GPUs."""
@@ -35,16 +41,19 @@ class Form(enum.Enum):
 
 @dataclass(frozen=True)
 class Unsupported:
-    """A GPU request that exists but cannot be known or carried over; ``reason`` says why."""
+    """A GPU request that exists but cannot be known or carried over; ``reason`` says why and
+    ``code`` is its stable id in ``refusals.REFUSALS``."""
 
     reason: str
+    code: str
 
 
 @dataclass(frozen=True)
 class GpuRequest:
-    """One request for NVIDIA GPUs: ``count`` (``ALL`` or N) or ``device_ids``, never both."""
+    """One request for NVIDIA GPUs: ``count`` (``ALL``, N, or a variable's text) or
+    ``device_ids``, never both. Ids may hold variables: the engine joins them as they arrive."""
 
-    count: int | None = ALL
+    count: int | str | None = ALL
     device_ids: tuple[str, ...] | None = None
     capabilities: tuple[str, ...] = ("gpu",)
     driver: str | None = "nvidia"
@@ -54,6 +63,8 @@ class GpuRequest:
         """The ``NVIDIA_VISIBLE_DEVICES`` value the engine derives (a count N is ``0,…,N-1``)."""
         if self.device_ids is not None:
             return ",".join(self.device_ids)
+        if isinstance(self.count, str):
+            return f"count {self.count}"  # opaque: only compared, never written
         if self.count is None or self.count == ALL:
             return "all"
         if self.count == 0:
@@ -68,9 +79,23 @@ class GpuRequest:
         driver_caps = [cap for cap in self.capabilities if cap != "gpu"]
         return ",".join(dict.fromkeys(driver_caps)) or None
 
-    def effect(self) -> tuple[str, frozenset[str], str, tuple[tuple[str, str], ...]]:
-        """What the engine ends up doing; equal effects are the same GPUs."""
+    def names_driver_capabilities(self) -> bool:
+        return any(cap != "gpu" for cap in self.capabilities)
+
+    def effect(self, env_capabilities: str | None = None) -> Effect:
+        """What the engine ends up doing; equal effects are the same GPUs.
+
+        ``env_capabilities`` is the service's own ``NVIDIA_DRIVER_CAPABILITIES``: the engine
+        appends the request's variables after it, so it applies only when the request names no
+        driver capability. A value from a variable stays its own text.
+        """
         caps = set(self.capabilities) | {"gpu"}
+        if env_capabilities is not None and not self.names_driver_capabilities():
+            caps |= (
+                {env_capabilities}
+                if is_variable(env_capabilities)
+                else set(part.strip() for part in env_capabilities.split(",") if part.strip())
+            )
         if "all" in caps:
             caps = (caps - {"all"}) | set(DRIVER_CAPABILITIES)
         return (self.visible_devices(), frozenset(caps), self.driver or "nvidia", self.options)
@@ -91,32 +116,65 @@ def is_variable(value: str) -> bool:
     return bool(_VARIABLE.search(value.replace("$$", "")))
 
 
+def unbalanced(value: str) -> Unsupported | None:
+    """A refusal when ``value`` holds a ``${`` that never closes: Compose refuses that."""
+    depth = 0
+    for index, char in enumerate(value):
+        if char == "{" and value[index - 1 : index] == "$":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+    if depth:
+        return Unsupported(f"{value} has a variable with unbalanced braces", refusals.BAD_VARIABLE)
+    return None
+
+
+def split_ids(value: str) -> tuple[str, ...]:
+    """A comma list of ids, split only outside ``${...}`` (a default may hold commas itself)."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(value):
+        if char == "{" and value[index - 1 : index] == "$":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif char == "," and not depth:
+            parts.append(value[start:index].strip())
+            start = index + 1
+    parts.append(value[start:].strip())
+    return tuple(parts)
+
+
 def from_environment(visible: str | None, capabilities: str | None) -> GpuRequest | Unsupported:
     """Read the legacy ``runtime: nvidia`` request from its two environment values.
 
-    ``visible`` None means the variable is not set: CUDA images then default to all GPUs.
+    ``visible`` None means the variable is not set: CUDA images then default to all GPUs. A
+    variable in ``visible`` becomes ids carried verbatim; capabilities from a variable are not
+    folded into the request: they stay in the environment (see ``GpuRequest.effect``).
     """
-    for name, value in ((VISIBLE, visible), (CAPABILITIES, capabilities)):
-        if value is not None and is_variable(value):
-            return Unsupported(f"{name} is set from a variable ({value}); its value is not known")
+    for value in (visible, capabilities):
+        if value is not None and (refused := unbalanced(value)):
+            return refused
     request = GpuRequest()
     if visible is not None:
         value = visible.strip()
         if value in ("", "none", "void"):
             shown = value or "empty"
-            return Unsupported(f"{VISIBLE}={shown} asks for no GPU; no device request means that")
+            reason = f"{VISIBLE}={shown} asks for no GPU; no device request means that"
+            return Unsupported(reason, refusals.NO_GPU)
         if value != "all":
-            ids = tuple(part.strip() for part in value.split(","))
+            ids = split_ids(value)
             if "" in ids or "all" in ids:
-                return Unsupported(f"{VISIBLE}={value} is not a list of device ids")
+                reason = f"{VISIBLE}={value} is not a list of device ids"
+                return Unsupported(reason, refusals.BAD_VISIBLE)
             request = GpuRequest(count=None, device_ids=ids)
-    if capabilities is not None:
+    if capabilities is not None and not is_variable(capabilities):
         caps = tuple(part.strip() for part in capabilities.split(",") if part.strip())
         if "all" in caps:
             caps = DRIVER_CAPABILITIES
         unknown = [cap for cap in caps if cap not in DRIVER_CAPABILITIES]
         if unknown:
-            return Unsupported(f"{CAPABILITIES} names unknown capabilities: {', '.join(unknown)}")
+            reason = f"{CAPABILITIES} names unknown capabilities: {', '.join(unknown)}"
+            return Unsupported(reason, refusals.UNKNOWN_CAPABILITY)
         request = GpuRequest(
             count=request.count,
             device_ids=request.device_ids,
@@ -128,14 +186,19 @@ def from_environment(visible: str | None, capabilities: str | None) -> GpuReques
 def to_environment(request: GpuRequest) -> dict[str, str] | Unsupported:
     """The legacy environment that asks for ``request`` under ``runtime: nvidia``."""
     if request.options:
-        return Unsupported("device options have no environment equivalent")
+        return Unsupported("device options have no environment equivalent", refusals.OPTIONS)
     if request.driver not in (None, "nvidia"):
-        return Unsupported(f"driver {request.driver!r} is not the NVIDIA runtime")
+        reason = f"driver {request.driver!r} is not the NVIDIA runtime"
+        return Unsupported(reason, refusals.OTHER_DRIVER)
+    if isinstance(request.count, str):
+        reason = f"count is set from {request.count}; the index list it stands for is not known"
+        return Unsupported(reason, refusals.COUNT_VARIABLE)
     if request.device_ids is None and request.count == 0:
-        return Unsupported("count 0 asks for no GPU")
+        return Unsupported("count 0 asks for no GPU", refusals.NO_GPU)
     unknown = [cap for cap in request.capabilities if cap not in (*KNOWN_CAPABILITIES, "all")]
     if unknown:
-        return Unsupported(f"capabilities {', '.join(unknown)} have no environment equivalent")
+        reason = f"capabilities {', '.join(unknown)} have no environment equivalent"
+        return Unsupported(reason, refusals.UNKNOWN_CAPABILITY)
     env = {VISIBLE: request.visible_devices()}
     caps = request.driver_capabilities()
     if caps is not None:

@@ -24,7 +24,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def _finding(item: Finding | MigrationError) -> dict[str, Any]:
-    return {"line": item.line, "column": item.col, "message": item.message}
+    code = item.code if isinstance(item, Finding) and item.code else None
+    return {"line": item.line, "column": item.col, "code": code, "message": item.message}
 
 
 @dataclass

@@ -7,16 +7,17 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Finding:
-    """A warning about the input, at a 1-based line and column (0 when there is no place)."""
+    """A warning about the input, at a 1-based line and column (0 when there is no place);
+    ``code`` is its stable id (``CM5xx`` for a service left unchanged, see ``refusals``)."""
 
     line: int
     col: int
     message: str
-    code: str = "warning"
+    code: str = ""
 
     def render(self, path: str) -> str:
         where = f"{path}:{self.line}:{self.col}" if self.line else path
-        return f"{where}: {self.code}: {self.message}"
+        return f"{where}: warning: {self.code + ' ' if self.code else ''}{self.message}"
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from composemigrate import edits as edit_engine
-from composemigrate import version, yamldoc
+from composemigrate import layout, refusals, version, yamldoc
 from composemigrate.edits import Edit
+from composemigrate.environment import EnvFileReader
 from composemigrate.forms import FORMS
-from composemigrate.gpu import Form, GpuRequest, Unsupported
+from composemigrate.gpu import CAPABILITIES, Form, GpuRequest, Unsupported, is_variable
 from composemigrate.result import Finding, MigrationError, Result
-from composemigrate.service import Removal, ServiceView, choose_place, settle
+from composemigrate.service import Found, Removal, ServiceView, choose_place, settle
 from composemigrate.yamldoc import Lines, Node
 
 _JETSON = re.compile(r"l4t|jetson|dustynv/", re.IGNORECASE)
@@ -43,12 +44,15 @@ class Document:
     views: list[ServiceView]
 
 
-def documents(text: str, lines: Lines) -> list[Document]:
-    """Every document with its services, after the checks Compose makes on the shape."""
-    return [Document(root, list(_services(root, lines))) for root in yamldoc.compose(text)]
+def documents(text: str, lines: Lines, env_files: EnvFileReader | None = None) -> list[Document]:
+    """Every document with its services, after the checks Compose makes on the shape.
+    ``env_files`` reads the services' env files (None: they are not known)."""
+    return [
+        Document(root, list(_services(root, lines, env_files))) for root in yamldoc.compose(text)
+    ]
 
 
-def _services(root: Node, lines: Lines) -> Iterator[ServiceView]:
+def _services(root: Node, lines: Lines, env_files: EnvFileReader | None) -> Iterator[ServiceView]:
     where = lines.where(int(root.start_mark.index))
     if not yamldoc.is_mapping(root):
         raise MigrationError("the top level is not a mapping", *where)
@@ -71,60 +75,123 @@ def _services(root: Node, lines: Lines) -> Iterator[ServiceView]:
     refs = yamldoc.reference_counts(root)
     for name, key, node in yamldoc.own_entries(found.value):
         if yamldoc.is_mapping(node):
-            yield ServiceView(name, key, node, root, lines, refs)
+            yield ServiceView(name, key, node, root, lines, refs, env_files)
         elif str(node.tag).startswith("tag:yaml.org"):
             shape = "empty" if yamldoc.is_null(node) else "not a mapping"
             message = f"service {name!r} is {shape} (Compose requires a mapping)"
             raise MigrationError(message, *lines.where(int(key.start_mark.index)))
 
 
+REQUEST_FORMS = (Form.DEVICES, Form.GPUS)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A service read as the engine reads it: each form's own reading, and what they add up to.
+
+    ``request`` is the one request a rewrite writes: a device request wins over the runtime's
+    environment (the engine appends its variables last), and the service's own
+    ``NVIDIA_DRIVER_CAPABILITIES`` applies when that request names no driver capability.
+    """
+
+    present: dict[Form, Found]
+    outcome: GpuRequest | Found | None
+    """The request, a refusal with its place, or None when the service asks for no GPU."""
+    state: frozenset[object]
+
+
+def read_service(view: ServiceView) -> Reading:
+    present = {form: found for form, module in FORMS.items() if (found := module.read(view))}
+    if not present:
+        return Reading(present, None, frozenset())
+    requests = [present[form] for form in REQUEST_FORMS if form in present]
+    runtime = present.get(Form.RUNTIME)
+    deciding = [runtime] if runtime and not requests else []
+    if runtime and _refusal_code(runtime) == refusals.DECIDING_VARIABLE:
+        deciding = [runtime]
+    for found in [*requests, *deciding]:
+        if isinstance(found.request, Unsupported):
+            return _refused(present, found)
+    known = [found.request for found in [*requests, *deciding]]
+    assert all(isinstance(request, GpuRequest) for request in known)
+    winner = known[0]
+    assert isinstance(winner, GpuRequest)
+    env_caps: str | None = None
+    if requests and not winner.names_driver_capabilities():
+        values = view.gpu_env
+        if isinstance(values, Found):
+            return _refused(present, values)
+        if CAPABILITIES in values and values[CAPABILITIES] is None:
+            return _refused(present, view.shell_value(CAPABILITIES))
+        env_caps = values.get(CAPABILITIES)
+    elif not requests:
+        values = view.gpu_env
+        caps = values.get(CAPABILITIES) if isinstance(values, dict) else None
+        env_caps = caps if caps is not None and is_variable(caps) else None
+    effects = {request.effect(env_caps) for request in known if isinstance(request, GpuRequest)}
+    if len(effects) > 1:
+        reason = (
+            "its device reservation and gpus: ask for different GPUs; which one applies "
+            "depends on the engine version"
+        )
+        where = requests[0].where
+        return _refused(present, Found(Unsupported(reason, refusals.SEVERAL_REQUESTS), where))
+    return Reading(present, winner, frozenset(effects))
+
+
+def _refusal_code(found: Found) -> str | None:
+    return found.request.code if isinstance(found.request, Unsupported) else None
+
+
+def _refused(present: dict[Form, Found], found: Found) -> Reading:
+    assert isinstance(found.request, Unsupported)
+    return Reading(present, found, frozenset({("refused", found.request.reason)}))
+
+
 def gpu_state(view: ServiceView) -> frozenset[object]:
-    """What a service asks for across every form: the thing a rewrite must keep."""
-    state: set[object] = set()
-    for form, module in FORMS.items():
-        found = module.read(view)
-        if found is not None:
-            request = found.request
-            state.add(request.effect() if isinstance(request, GpuRequest) else (form, request))
-    return frozenset(state)
+    """What a service asks for, as the engine reads it: the thing a rewrite must keep."""
+    return read_service(view).state
 
 
 def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
     """Edits for one service, a warning when it must be left alone, or None: nothing to do."""
-    present = {form: found for form, module in FORMS.items() if (found := module.read(view))}
+    reading = read_service(view)
+    present = reading.present
     sources = [form for form in present if form is not to]
     if not sources:
         return None
     first = present[sources[0]]
 
-    def leave(reason: str, where: tuple[int, int] = first.where) -> Finding:
-        return Finding(*where, f"service {view.name!r}: {reason}; left unchanged")
+    def leave(refusal: Unsupported, where: tuple[int, int] = first.where) -> Finding:
+        message = f"service {view.name!r}: {refusal.reason}; left unchanged"
+        return Finding(*where, message, refusal.code)
 
-    for found in present.values():
-        if isinstance(found.request, Unsupported):
-            return leave(found.request.reason, found.where)
-    requests = [
-        found.request for found in present.values() if isinstance(found.request, GpuRequest)
-    ]
-    if len({request.effect() for request in requests}) > 1:
-        return leave("its GPU forms ask for different GPUs or capabilities")
+    if isinstance(reading.outcome, Found):
+        assert isinstance(reading.outcome.request, Unsupported)
+        return leave(reading.outcome.request, reading.outcome.where)
+    request = reading.outcome
+    assert request is not None
     removals = []
     for form in sources:
         removal = FORMS[form].remove(view)
         if isinstance(removal, Unsupported):
-            return leave(removal.reason)
+            return leave(removal)
         removals.append(removal)
     if _empties_an_anchor(view, removals, to):
-        return leave("removing it would leave an anchored mapping empty")
-    if to in present:
+        return leave(Unsupported("removing it would leave an anchored mapping empty", SHARED))
+    if to in present and to is not Form.RUNTIME:
         edits, carried = settle(view.lines, removals, None, block=False)
         if carried:
-            return leave(f"comments on the redundant {sources[0].value} lines have no place to go")
+            reason = f"comments on the redundant {sources[0].value} lines have no place to go"
+            return leave(Unsupported(reason, refusals.LAYOUT))
         return Plan(view, edits)
-    written = FORMS[to].write(view, requests[0], removals)
+    written = FORMS[to].write(view, request, removals)
     if isinstance(written, Unsupported):
-        return leave(written.reason)
+        return leave(written)
     return Plan(view, written)
+
+
+SHARED = refusals.SHARED_ANCHOR
 
 
 TARGET_KEYS = {Form.RUNTIME: "runtime", Form.DEVICES: "deploy", Form.GPUS: "gpus"}
@@ -161,9 +228,18 @@ def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
                 continue
             lo = view.lines.start(view.lines.line_of(int(node.start_mark.index)))
             hi = view.lines.end(view.lines.line_of(max(lo, yamldoc.content_end(node) - 1)))
+            column = view.lines.col_of(yamldoc.content_start(node))
 
-            def within(plan: Plan, lo: int = lo, hi: int = hi) -> set[Edit]:
-                return {e for e in plan.edits if lo <= e.start <= hi and e.end <= hi}
+            def within(plan: Plan, lo: int = lo, hi: int = hi, column: int = column) -> set[Edit]:
+                """Edits in the node's lines; one that starts where they end belongs to the
+                node only when it inserts lines at least as deep as the node's content."""
+                return {
+                    e
+                    for e in plan.edits
+                    if lo <= e.start <= hi
+                    and e.end <= hi
+                    and (e.start < hi or (e.end == hi and layout.indent_of(e.new) >= column))
+                }
 
             inside = within(current)
             if not inside:
@@ -193,18 +269,25 @@ class _Planned:
 
 
 def migrate(
-    text: str, to: Form | str, *, verify: bool = True, drop_version: bool = False
+    text: str,
+    to: Form | str,
+    *,
+    verify: bool = True,
+    drop_version: bool = False,
+    env_files: EnvFileReader | None = None,
 ) -> Result:
     """Migrate every service of a Compose text to one GPU form, changing only what must change.
 
     ``drop_version`` also removes the top-level ``version:`` key, obsolete in Compose v2.
+    ``env_files`` reads the env files the services name; without it a GPU service whose
+    ``env_file`` could matter is left unchanged with a warning. Env files are never written.
     """
     target = Form(to)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom) :]
     if not needs_parsing(body, drop_version):
         return Result(text, False)
-    planned = _plan_text(body, target, verify=verify, drop_version=drop_version)
+    planned = _plan_text(body, target, verify, drop_version, env_files)
     if not planned.edits:
         return Result(text, False, planned.warnings)
     try:
@@ -214,17 +297,19 @@ def migrate(
     if not body.endswith("\n"):
         new_body = new_body.rstrip("\r\n")  # no final newline, even when the last lines went
     if verify:
-        _verify(planned.before, new_body)
+        _verify(planned.before, new_body, env_files)
     return Result(bom + new_body, new_body != body, planned.warnings, planned.services)
 
 
-def _plan_text(body: str, target: Form, *, verify: bool, drop_version: bool) -> _Planned:
+def _plan_text(
+    body: str, target: Form, verify: bool, drop_version: bool, env_files: EnvFileReader | None
+) -> _Planned:
     """Parse and plan; only plain data leaves, so the input's nodes are freed before the output
     is parsed to verify it (the nodes take tens of bytes per byte of YAML)."""
     lines = Lines(body)
     warnings: list[Finding] = []
     plans: list[Plan] = []
-    parsed = documents(body, lines)
+    parsed = documents(body, lines, env_files)
     for document in parsed:
         views = document.views
         migrated_before = len(plans)
@@ -237,7 +322,7 @@ def _plan_text(body: str, target: Form, *, verify: bool, drop_version: bool) -> 
             elif isinstance(outcome, Plan) and view.name in bad:
                 reason = "it shares an anchored GPU setting with services that ask for other GPUs"
                 message = f"service {view.name!r}: {reason}; left unchanged"
-                warnings.append(Finding(*view.where(view.key), message))
+                warnings.append(Finding(*view.where(view.key), message, SHARED))
             elif isinstance(outcome, Plan):
                 plans.append(outcome)
                 warnings.extend(_jetson_warning(view, target))
@@ -268,13 +353,13 @@ def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
     reason = (
         "runs a Jetson (L4T) image, where runtime: nvidia is the documented way; test on the device"
     )
-    return [Finding(*view.where(view.key), f"service {view.name!r}: {reason}")]
+    return [Finding(*view.where(view.key), f"service {view.name!r}: {reason}", refusals.JETSON)]
 
 
-def _verify(before: _States, after: str) -> None:
+def _verify(before: _States, after: str, env_files: EnvFileReader | None) -> None:
     """Re-read the output: it must parse and every service must ask for the same GPUs."""
     try:
-        new_states = {(v.name, i): gpu_state(v) for i, v in _indexed(after)}
+        new_states = {(v.name, i): gpu_state(v) for i, v in _indexed(after, env_files)}
     except MigrationError as exc:
         message = f"the rewrite would not parse ({exc.message}); file left unchanged"
         raise MigrationError(message) from None
@@ -294,16 +379,16 @@ def describe(state: frozenset[object]) -> str:
     if not state:
         return "no GPU request"
     words = []
-    for item in sorted(state, key=repr):
+    for item in sorted(state, key=str):
         if isinstance(item, tuple) and len(item) == 4:
             visible, caps, driver, _ = item
             words.append(f"{driver} GPUs {visible} with [{', '.join(sorted(caps))}]")
-        else:
-            words.append(repr(item))
+        elif isinstance(item, tuple) and len(item) == 2:
+            words.append(f"a request that cannot be read ({item[1]})")
     return " and ".join(words)
 
 
-def _indexed(text: str) -> Iterator[tuple[int, ServiceView]]:
-    for index, document in enumerate(documents(text, Lines(text))):
+def _indexed(text: str, env_files: EnvFileReader | None) -> Iterator[tuple[int, ServiceView]]:
+    for index, document in enumerate(documents(text, Lines(text), env_files)):
         for view in document.views:
             yield index, view

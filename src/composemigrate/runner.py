@@ -70,10 +70,16 @@ def migrate_text(text: str, path: Path, job: Job) -> Result:
 
         sizelimit.check(text, job.max_bytes, pysdk.needs_parsing)
         return pysdk.migrate_python(text, job.to)
-    from composemigrate import rewrite
+    from composemigrate import fileio, rewrite
 
     sizelimit.check(text, job.max_bytes, lambda text: rewrite.needs_parsing(text, job.drop_version))
-    return rewrite.migrate(text, job.to, verify=job.verify, drop_version=job.drop_version)
+    return rewrite.migrate(
+        text,
+        job.to,
+        verify=job.verify,
+        drop_version=job.drop_version,
+        env_files=fileio.env_file_reader(path.parent),
+    )
 
 
 def run_job(job: Job) -> Outcome:

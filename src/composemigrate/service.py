@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from composemigrate import layout, yamldoc
+from composemigrate import environment, layout, refusals, yamldoc
 from composemigrate.edits import Edit
+from composemigrate.environment import NAMES, EnvFileReader, env_items
 from composemigrate.gpu import GpuRequest, Unsupported
 from composemigrate.layout import Comment, Span, Style
 from composemigrate.yamldoc import Entry, Lines, Node
@@ -31,10 +32,42 @@ class ServiceView:
     root: Node
     lines: Lines
     refs: Counter[int]
+    env_files: EnvFileReader | None = None
 
     @cached_property
     def entries(self) -> dict[str, Entry]:
         return yamldoc.entries(self.node)
+
+    @cached_property
+    def gpu_env(self) -> dict[str, str | None] | Found:
+        """The NVIDIA_* values of the service's environment, its env files under ``environment``
+        (None: from the shell); a refusal when an env file cannot be read."""
+        values: dict[str, str | None] = {}
+        env_file = self.entries.get("env_file")
+        if env_file is not None:
+            found = environment.from_env_files(env_file.value, self.env_files)
+            if isinstance(found, Unsupported):
+                return Found(found, self.where(env_file.key))
+            values.update(found)
+        env = self.entries.get("environment")
+        for item in env_items(env.value) if env else []:
+            if item.name in NAMES:
+                values[item.name] = item.value
+        return values
+
+    def env_where(self, name: str) -> tuple[int, int]:
+        """Where the variable ``name`` is set: its environment entry, else ``env_file``."""
+        env = self.entries.get("environment")
+        items = [item for item in env_items(env.value) if item.name == name] if env else []
+        if items:
+            return self.where(items[-1].key)
+        env_file = self.entries.get("env_file")
+        return self.where(env_file.key if env_file else self.key)
+
+    def shell_value(self, name: str) -> Found:
+        """The refusal for an NVIDIA_* variable whose value the shell gives."""
+        reason = f"{name} takes its value from the shell; it is not known"
+        return Found(Unsupported(reason, refusals.FROM_SHELL), self.env_where(name))
 
     @cached_property
     def style(self) -> Style:
@@ -176,10 +209,8 @@ def settle(
         carried.extend(removal.carried)
         if place is None or place is used or not place.replaced or not place.above or not block:
             continue
-        for number in place.above:
-            comment = layout.line_comment(lines.content(number))
-            if comment is not None:
-                carried.insert(0, Carried(comment, HEAD))
+        above = [layout.line_comment(lines.content(number)) for number in place.above]
+        carried[:0] = [Carried(comment, HEAD) for comment in above if comment is not None]
         edits.append(layout.delete(lines, place.above[0], place.above[-1]))
     for node, indices in flow.values():
         edits.extend(layout.flow_delete(lines.text, node, indices))

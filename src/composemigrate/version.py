@@ -4,7 +4,7 @@ versions."""
 
 from __future__ import annotations
 
-from composemigrate import layout, yamldoc
+from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.gpu import Form
 from composemigrate.result import Finding
@@ -46,4 +46,4 @@ def warning(root: Node, lines: Lines, target: Form) -> Finding | None:
     if not value.startswith(prefix):
         return None
     line, col = lines.where(int(pair[0].start_mark.index))
-    return Finding(line, col, f"version {value!r}: {reason}")
+    return Finding(line, col, f"version {value!r}: {reason}", refusals.FILE_VERSION)

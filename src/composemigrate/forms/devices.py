@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from composemigrate import layout, yamldoc
+from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import entry
 from composemigrate.gpu import GpuRequest, Unsupported
@@ -62,7 +62,9 @@ def read(view: ServiceView) -> Found | None:
         return None
     where = view.where(items[0])
     if len(items) > 1:
-        return Found(Unsupported("several GPU reservations in one service"), where)
+        return Found(
+            Unsupported("several GPU reservations in one service", refusals.SEVERAL_REQUESTS), where
+        )
     return Found(entry.read(items[0], implied_gpu=False), where)
 
 
@@ -73,7 +75,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     item = _gpu_items(view)[0]
     devices = pairs[-1][1]
     if any(view.shared(value) for _, value in pairs[1:]) or view.shared(item):
-        return Unsupported("the reservation is an anchor used elsewhere")
+        return Unsupported("the reservation is an anchor used elsewhere", refusals.SHARED_ANCHOR)
     if len(devices.value) > 1:
         if yamldoc.is_flow(devices):
             index = next(i for i, node in enumerate(devices.value) if node is item)
@@ -90,20 +92,22 @@ def remove(view: ServiceView) -> Removal | Unsupported:
             return Removal(place=_before_deploy(view), flow=[(parent, index)])
         deploy = view.entries["deploy"]
         if depth == 0 and view.unmasks(deploy):
-            return Unsupported("removing deploy would expose the one merged from an anchor")
+            return Unsupported(
+                "removing deploy would expose the one merged from an anchor", refusals.SHARED_ANCHOR
+            )
         flow = key_place(view, *pairs[0]) if depth == 0 else None
         if flow is not None:
             return Removal(flow[0], [], flow[1], [deploy])
         span = layout.pair_span(lines, *pairs[depth])
         if depth == 0:
             if span is None:
-                return Unsupported("deploy shares its line with other keys")
+                return Unsupported("deploy shares its line with other keys", refusals.LAYOUT)
             edit, carried = carry(lines, span, {}, above=False)
             column = lines.col_of(deploy.key.start_mark.index)
             place = Place(deploy.owner, edit.start, column, tuple(span.above))
             return Removal([edit], carried, place, [deploy])
     if span is None:
-        return Unsupported("the reservation shares its lines with other keys")
+        return Unsupported("the reservation shares its lines with other keys", refusals.LAYOUT)
     edit, carried = carry(lines, span, {})
     return Removal([edit], carried, _before_deploy(view))
 
@@ -136,13 +140,19 @@ def write(
         column, step = place.column, style.step
     else:
         if yamldoc.is_flow(view.entries["deploy"].owner):
-            return Unsupported("a flow-style service that has deploy is not merged into")
+            return Unsupported(
+                "a flow-style service that has deploy is not merged into", refusals.LAYOUT
+            )
         reset = _reset(pairs)
         if reset is not None:
-            return Unsupported(f"{reset.value} is tagged !reset; nothing is merged into it")
+            return Unsupported(
+                f"{reset.value} is tagged !reset; nothing is merged into it", refusals.LAYOUT
+            )
         for _, value in pairs:
             if not (yamldoc.is_mapping(value) or yamldoc.is_sequence(value)):
-                return Unsupported(f"{text_of_key(pairs, value)} is empty or not a collection")
+                return Unsupported(
+                    f"{text_of_key(pairs, value)} is empty or not a collection", refusals.LAYOUT
+                )
             if yamldoc.is_flow(value):
                 return _merge_flow(view, pairs, request, removals)
         deepest_key, deepest = pairs[-1]
@@ -153,7 +163,7 @@ def write(
             place = Place(deepest, at.offset, view.lines.col_of(dash), replaced=False)
             return _insert(view, place, entry.render(request, place.column), removals)
         if not yamldoc.is_mapping(deepest):
-            return Unsupported(f"{LEVELS[len(pairs) - 1]} is not a mapping")
+            return Unsupported(f"{LEVELS[len(pairs) - 1]} is not a mapping", refusals.LAYOUT)
         place = end_place(view, deepest)
         column, missing = place.column, LEVELS[len(pairs) :]
         step = place.column - view.lines.col_of(deepest_key.start_mark.index)

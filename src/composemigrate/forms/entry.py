@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from composemigrate import yamldoc
-from composemigrate.gpu import ALL, GpuRequest, Unsupported, is_variable
+from composemigrate import refusals, yamldoc
+from composemigrate.gpu import ALL, GpuRequest, Unsupported, is_variable, unbalanced
 from composemigrate.service import CAPS, REQUEST
 from composemigrate.yamldoc import Node
 
@@ -55,47 +55,72 @@ def is_gpu_entry(item: Node) -> bool:
 
 
 def read(item: Node, *, implied_gpu: bool) -> GpuRequest | Unsupported:
-    """The request one entry makes; ``implied_gpu`` when ``capabilities`` may be left out."""
+    """The request one entry makes; ``implied_gpu`` when ``capabilities`` may be left out.
+
+    Variables in ``device_ids``, ``count`` and option values are carried as their text; in
+    ``driver`` they decide whether this is a GPU request at all, so they are refused.
+    """
     fields = {name: value for name, _, value in yamldoc.own_entries(item)}
     extra = [name for name in fields if name not in KEYS and not name.startswith("x-")]
     if extra:
-        return Unsupported(f"the entry has keys this tool does not carry over: {', '.join(extra)}")
+        reason = f"the entry has keys this tool does not carry over: {', '.join(extra)}"
+        return Unsupported(reason, refusals.INVALID_REQUEST)
     if yamldoc.merge_sources(item):
-        return Unsupported("the device entry takes its keys from an anchor through <<")
+        reason = "the device entry takes its keys from an anchor through <<"
+        return Unsupported(reason, refusals.SHARED_ANCHOR)
     for node in yamldoc.walk(item):
         value = yamldoc.text_of(node)
-        if value is not None and is_variable(value):
-            return Unsupported(f"{value} is set from a variable; its value is not known")
+        if value is not None and (refused := unbalanced(value)):
+            return refused
     driver = yamldoc.text_of(fields["driver"]) if "driver" in fields else None
+    if driver is not None and is_variable(driver):
+        return Unsupported(f"driver is set from {driver}", refusals.DECIDING_VARIABLE)
     if driver not in (None, "nvidia"):
-        return Unsupported(f"driver {driver!r} is not the NVIDIA driver")
+        return Unsupported(f"driver {driver!r} is not the NVIDIA driver", refusals.OTHER_DRIVER)
+    if "device_ids" in fields and _strings(fields["device_ids"]) == ():
+        reason = (
+            "device_ids is empty: Compose then sends no count, which gives no GPU since "
+            "Engine 27.3 and every GPU before; write count: all or the ids meant"
+        )
+        return Unsupported(reason, refusals.INVALID_REQUEST)
     if "count" in fields and "device_ids" in fields:
-        return Unsupported("count and device_ids are given together (Compose refuses that)")
-    count: int | None = ALL
+        reason = "count and device_ids are given together (Compose refuses that)"
+        return Unsupported(reason, refusals.INVALID_REQUEST)
+    count: int | str | None = ALL
     ids: tuple[str, ...] | None = None
     if "device_ids" in fields:
         ids = _strings(fields["device_ids"])
         if ids is None:
-            return Unsupported("device_ids is not a list of ids")
+            return Unsupported("device_ids is not a list of ids", refusals.INVALID_REQUEST)
         if "all" in ids:
-            return Unsupported("device_ids: ['all'] names a device called all; count: all is meant")
+            reason = "device_ids: ['all'] names a device called all; count: all is meant"
+            return Unsupported(reason, refusals.INVALID_REQUEST)
         count = None
     elif "count" in fields:
         text = yamldoc.text_of(fields["count"]) or ""
-        if text != "all" and not text.isdigit():
-            return Unsupported(f"count {text!r} is neither a number nor 'all'")
-        count = ALL if text == "all" else int(text)
+        if is_variable(text):
+            count = text
+        elif text != "all" and not text.isdigit():
+            reason = f"count {text!r} is neither a number nor 'all'"
+            return Unsupported(reason, refusals.INVALID_REQUEST)
+        else:
+            count = ALL if text == "all" else int(text)
     caps = _strings(fields["capabilities"]) if "capabilities" in fields else None
     if caps is None and not (implied_gpu and "capabilities" not in fields):
-        return Unsupported("capabilities is missing or not a list (Compose requires it)")
+        reason = "capabilities is missing or not a list (Compose requires it)"
+        return Unsupported(reason, refusals.INVALID_REQUEST)
+    variable = next((cap for cap in caps or () if is_variable(cap)), None)
+    if variable is not None:
+        return Unsupported(f"a capability is set from {variable}", refusals.UNKNOWN_CAPABILITY)
     options = fields.get("options")
     pairs: tuple[tuple[str, str], ...] = ()
     if options is not None:
         if not yamldoc.is_mapping(options):
-            return Unsupported("options is not a mapping")
+            return Unsupported("options is not a mapping", refusals.INVALID_REQUEST)
         texts = [(name, yamldoc.text_of(value)) for name, _, value in yamldoc.own_entries(options)]
         if any(value is None for _, value in texts):
-            return Unsupported("options holds values that are not plain strings")
+            reason = "options holds values that are not plain strings"
+            return Unsupported(reason, refusals.INVALID_REQUEST)
         pairs = tuple((name, value or "") for name, value in texts)
     return GpuRequest(count, ids, caps or ("gpu",), driver, pairs)
 
@@ -106,7 +131,9 @@ def _fields(request: GpuRequest) -> list[tuple[str, str, str]]:
         ids = ", ".join("'" + device.replace("'", "''") + "'" for device in request.device_ids)
         which = ("device_ids", f"[{ids}]")
     else:
-        which = ("count", "all" if request.count in (None, ALL) else str(request.count))
+        count = request.count
+        shown = "all" if count in (None, ALL) else count if isinstance(count, str) else str(count)
+        which = ("count", scalar(shown) if isinstance(count, str) else shown)
     fields = [
         ("driver", scalar(request.driver or "nvidia"), ENTRY),
         (*which, REQUEST),

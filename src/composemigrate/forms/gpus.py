@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from composemigrate import layout, yamldoc
+from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import entry
 from composemigrate.gpu import GpuRequest, Unsupported, is_variable
@@ -34,30 +34,45 @@ def read(view: ServiceView) -> Found | None:
         if text == "all":
             return Found(GpuRequest(), where)
         if is_variable(text):
-            return Found(Unsupported(f"gpus is set from a variable ({text})"), where)
-        return Found(Unsupported(f"gpus: {text} is neither 'all' nor a list"), where)
+            return Found(
+                Unsupported(f"gpus is set from a variable ({text})", refusals.DECIDING_VARIABLE),
+                where,
+            )
+        return Found(
+            Unsupported(f"gpus: {text} is neither 'all' nor a list", refusals.INVALID_REQUEST),
+            where,
+        )
     if not yamldoc.is_sequence(value) or not value.value:
-        return Found(Unsupported("gpus is neither 'all' nor a list of entries"), where)
+        return Found(
+            Unsupported("gpus is neither 'all' nor a list of entries", refusals.INVALID_REQUEST),
+            where,
+        )
     if len(value.value) > 1:
-        return Found(Unsupported("several GPU entries in one service"), where)
+        return Found(
+            Unsupported("several GPU entries in one service", refusals.SEVERAL_REQUESTS), where
+        )
     item = value.value[0]
     if not yamldoc.is_mapping(item):
-        return Found(Unsupported("the gpus entry is not a mapping"), where)
+        return Found(
+            Unsupported("the gpus entry is not a mapping", refusals.INVALID_REQUEST), where
+        )
     return Found(entry.read(item, implied_gpu=True), where)
 
 
 def remove(view: ServiceView) -> Removal | Unsupported:
     found = view.entries["gpus"]
     if view.shared(found.value):
-        return Unsupported("gpus is an anchor used elsewhere")
+        return Unsupported("gpus is an anchor used elsewhere", refusals.SHARED_ANCHOR)
     if view.unmasks(found):
-        return Unsupported("removing gpus would expose the one merged from an anchor")
+        return Unsupported(
+            "removing gpus would expose the one merged from an anchor", refusals.SHARED_ANCHOR
+        )
     flow = key_place(view, found.key, found.value)
     if flow is not None:
         return Removal(flow[0], [], flow[1], [found])
     span = layout.pair_span(view.lines, found.key, found.value)
     if span is None:
-        return Unsupported("gpus shares its line with other keys")
+        return Unsupported("gpus shares its line with other keys", refusals.LAYOUT)
     edit, carried = carry(view.lines, span, {}, above=False)
     column = view.lines.col_of(found.key.start_mark.index)
     place = Place(found.owner, edit.start, column, tuple(span.above))

@@ -3,10 +3,10 @@ by ``NVIDIA_DRIVER_CAPABILITIES`` in the service's ``environment`` (list or mapp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from composemigrate import layout, yamldoc
+from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
+from composemigrate.environment import NAMES, EnvItem, env_items
+from composemigrate.forms import devices, gpus
 from composemigrate.forms.entry import scalar
 from composemigrate.gpu import (
     CAPABILITIES,
@@ -37,35 +37,7 @@ from composemigrate.service import (
 )
 from composemigrate.yamldoc import Node
 
-NAMES = (VISIBLE, CAPABILITIES)
 _SLOTS = {VISIBLE: REQUEST, CAPABILITIES: CAPS}
-
-
-@dataclass(frozen=True)
-class EnvItem:
-    """One environment entry: ``value`` None when it comes from the shell (bare name)."""
-
-    name: str
-    value: str | None
-    key: Node
-    value_node: Node | None
-
-
-def env_items(env: Node) -> list[EnvItem]:
-    if yamldoc.is_sequence(env):
-        items = []
-        for item in env.value:
-            text = yamldoc.text_of(item)
-            if text is not None:
-                name, sep, value = text.partition("=")
-                items.append(EnvItem(name.strip(), value if sep else None, item, None))
-        return items
-    if yamldoc.is_mapping(env):
-        return [
-            EnvItem(name, yamldoc.text_of(value), key, value)
-            for name, key, value in yamldoc.own_entries(env)
-        ]
-    return []
 
 
 def read(view: ServiceView) -> Found | None:
@@ -75,40 +47,52 @@ def read(view: ServiceView) -> Found | None:
         return None
     where = view.where(entry.key)
     if is_variable(value):
-        return Found(Unsupported(f"runtime is set from a variable ({value})"), where)
+        reason = f"runtime is set from {value}"
+        return Found(Unsupported(reason, refusals.DECIDING_VARIABLE), where)
     if value != "nvidia":
         return None
-    env = view.entries.get("environment")
-    values: dict[str, str] = {}
-    for item in env_items(env.value) if env else []:
-        if item.name in NAMES:
-            if item.value is None:
-                reason = f"{item.name} takes its value from the shell; it is not known"
-                return Found(Unsupported(reason), view.where(item.key))
-            values[item.name] = item.value
-            alone = {VISIBLE: (item.value, None), CAPABILITIES: (None, item.value)}[item.name]
-            if isinstance(refused := from_environment(*alone), Unsupported):
-                return Found(refused, view.where(item.key))
-    if "env_file" in view.entries and len(values) < len(NAMES):
-        reason = "env_file may set NVIDIA_* variables that would change the request"
-        return Found(Unsupported(reason), where)
+    values = view.gpu_env
+    if isinstance(values, Found):
+        return values
+    for name in NAMES:
+        if name in values and values[name] is None:
+            return view.shell_value(name)
+        alone = {VISIBLE: (values.get(VISIBLE), None), CAPABILITIES: (None, values.get(name))}
+        if name in values and isinstance(refused := from_environment(*alone[name]), Unsupported):
+            return Found(refused, view.env_where(name))
     return Found(from_environment(values.get(VISIBLE), values.get(CAPABILITIES)), where)
+
+
+def keeps_capabilities(view: ServiceView) -> bool:
+    """Whether ``NVIDIA_DRIVER_CAPABILITIES`` stays in environment when runtime goes: it is a
+    variable, or a device request beside it names no driver capability, so it still applies."""
+    values = view.gpu_env
+    caps = values.get(CAPABILITIES) if isinstance(values, dict) else None
+    if caps is not None and is_variable(caps):
+        return True
+    return any(
+        isinstance(found.request, GpuRequest) and not found.request.names_driver_capabilities()
+        for module in (devices, gpus)
+        if (found := module.read(view)) is not None
+    )
 
 
 def remove(view: ServiceView) -> Removal | Unsupported:
     lines = view.lines
     entry = view.entries["runtime"]
     if view.shared(entry.value):
-        return Unsupported("runtime is an anchor used elsewhere")
+        return Unsupported("runtime is an anchor used elsewhere", refusals.SHARED_ANCHOR)
     if view.unmasks(entry):
-        return Unsupported("removing runtime would expose the one merged from an anchor")
+        return Unsupported(
+            "removing runtime would expose the one merged from an anchor", refusals.SHARED_ANCHOR
+        )
     flow = key_place(view, entry.key, entry.value)
     if flow is not None:
         removal = Removal(flow[0], [], flow[1])
     else:
         span = layout.pair_span(lines, entry.key, entry.value)
         if span is None:
-            return Unsupported("runtime shares its line with other keys")
+            return Unsupported("runtime shares its line with other keys", refusals.LAYOUT)
         edit, carried = carry(lines, span, {}, above=False)
         column = lines.col_of(entry.key.start_mark.index)
         removal = Removal(
@@ -119,16 +103,23 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     if env is None:
         return removal
     items = env_items(env.value)
-    gpu_items = [item for item in items if item.name in NAMES]
+    kept = (CAPABILITIES,) if keeps_capabilities(view) else ()
+    gpu_items = [item for item in items if item.name in NAMES and item.name not in kept]
     if not gpu_items:
         return removal
     if view.shared(env.value) or any(view.shared(item.key) for item in gpu_items):
-        return Unsupported("the NVIDIA_* entries sit in an anchored environment used elsewhere")
+        return Unsupported(
+            "the NVIDIA_* entries sit in an anchored environment used elsewhere",
+            refusals.SHARED_ANCHOR,
+        )
     if yamldoc.is_flow(env.value) and layout.has_comment(lines, env.value):
-        return Unsupported("a comment sits inside the flow-style environment")
+        return Unsupported("a comment sits inside the flow-style environment", refusals.LAYOUT)
     whole = len(gpu_items) == len(items) == len(env.value.value)
     if whole and view.unmasks(env):
-        return Unsupported("removing environment would expose the one merged from an anchor")
+        return Unsupported(
+            "removing environment would expose the one merged from an anchor",
+            refusals.SHARED_ANCHOR,
+        )
     if whole:
         removal.keys.append(env)
     if whole and yamldoc.is_flow(env.owner):
@@ -148,7 +139,9 @@ def remove(view: ServiceView) -> Removal | Unsupported:
                 else layout.pair_span(lines, item.key, item.value_node)
             )
             if item_span is None:
-                return Unsupported(f"{item.name} shares its line with other entries")
+                return Unsupported(
+                    f"{item.name} shares its line with other entries", refusals.LAYOUT
+                )
             slot = _SLOTS[item.name]
             numbers = range(item_span.first, item_span.last + 1)
             edit, carried = carry(
@@ -166,7 +159,7 @@ def _remove_block(
     lines = view.lines
     whole = layout.pair_span(lines, key, value)
     if whole is None:
-        return Unsupported("environment shares its line with other keys")
+        return Unsupported("environment shares its line with other keys", refusals.LAYOUT)
     slots = {}
     for item in gpu_items:
         end = item.value_node if item.value_node is not None else item.key
@@ -182,44 +175,99 @@ def _remove_block(
 def write(
     view: ServiceView, request: GpuRequest, removals: list[Removal]
 ) -> list[Edit] | Unsupported:
+    """``runtime: nvidia`` (unless the service has it) and the environment that asks for
+    ``request``: entries already there take the new value, the others are added."""
     values = to_environment(request)
     if isinstance(values, Unsupported):
         return values
-    if "runtime" in view.entries:
-        return Unsupported("runtime is already set to something else")
-    if "env_file" in view.entries:
-        return Unsupported("env_file may set NVIDIA_* variables that would change the request")
+    runtime = view.entries.get("runtime")
+    if runtime is not None and yamldoc.text_of(runtime.value) != "nvidia":
+        return Unsupported("runtime is already set to something else", refusals.OTHER_RUNTIME)
     env = view.entries.get("environment")
+    existing = {i.name: i for i in env_items(env.value) if i.name in NAMES} if env else {}
+    edits: list[Edit] = []
     if env is not None:
-        if any(item.name in NAMES for item in env_items(env.value)):
-            return Unsupported("NVIDIA_* variables are already set in environment")
         if not (yamldoc.is_sequence(env.value) or yamldoc.is_mapping(env.value)):
-            return Unsupported("environment is neither a list nor a mapping")
-        if view.shared(env.value) or env.owner is not view.node:
-            return Unsupported("environment comes from an anchor; adding NVIDIA_* to it is shared")
+            return Unsupported("environment is neither a list nor a mapping", refusals.LAYOUT)
+        changes = [(existing[n], v) for n, v in values.items() if n in existing]
+        if any(item.value != value for item, value in changes) and (
+            view.shared(env.value) or env.owner is not view.node
+        ):
+            reason = "environment comes from an anchor; changing NVIDIA_* in it is shared"
+            return Unsupported(reason, refusals.SHARED_ANCHOR)
+        for item, value in changes:
+            edit = _set_env(view.lines.text, env.value, item, value)
+            if isinstance(edit, Unsupported):
+                return edit
+            edits.extend(edit)
+    values = {name: value for name, value in values.items() if name not in existing}
+    if values and env is not None and (view.shared(env.value) or env.owner is not view.node):
+        reason = "environment comes from an anchor; adding NVIDIA_* to it is shared"
+        return Unsupported(reason, refusals.SHARED_ANCHOR)
+    if runtime is not None:
+        settled, carried = settle(view.lines, removals, None, block=False)
+        if carried:
+            return Unsupported("comments on the removed lines have no place to go", refusals.LAYOUT)
+        if values:
+            edits.append(_append_env(view, env.value, values) if env else _new_env(view, values))
+        return [*edits, *settled]
     place = choose_place(removals) or end_place(view, view.node)
-    edits, carried = settle(view.lines, removals, place)
+    settled, carried = settle(view.lines, removals, place)
+    edits.extend(settled)
     if place.flow:
         texts = ["runtime: nvidia"]
         if env is None:
             listed = ", ".join(scalar(f"{name}={value}") for name, value in values.items())
             texts.append(f"environment: [{listed}]")
-        else:
+        elif values:
             edits.append(_append_env(view, env.value, values))
         return [*edits, flow_edit(place, texts)]
     pad = " " * place.column
     rendered = [(pad + "runtime: nvidia", HEAD)]
     if env is None:
-        dash = " " * (place.column + view.style.dash)
-        rendered.append((pad + "environment:", "env"))
-        rendered.extend(
-            (f"{dash}- {scalar(f'{name}={value}', flow=False)}", "env")
-            for name, value in values.items()
-        )
-    if env is not None:
+        rendered.extend(_env_block(view, place.column, values))
+    elif values:
         edits.append(_append_env(view, env.value, values))
     edits.append(block_edit(view.lines, place, attach(rendered, [_to_head(c) for c in carried])))
     return edits
+
+
+def _env_block(view: ServiceView, column: int, values: dict[str, str]) -> list[tuple[str, str]]:
+    """A new block ``environment:`` list at ``column``, in the file's dash style."""
+    dash = " " * (column + view.style.dash)
+    return [
+        (" " * column + "environment:", "env"),
+        *((f"{dash}- {scalar(f'{n}={v}', flow=False)}", "env") for n, v in values.items()),
+    ]
+
+
+def _new_env(view: ServiceView, values: dict[str, str]) -> Edit:
+    """``environment:`` appended to a service that keeps its ``runtime: nvidia``."""
+    place = end_place(view, view.node)
+    if place.flow or yamldoc.is_flow(view.node):
+        close = int(view.node.end_mark.index) - 1
+        listed = ", ".join(scalar(f"{name}={value}") for name, value in values.items())
+        return Edit(close, close, f", environment: [{listed}]")
+    lines = [content for content, _ in _env_block(view, place.column, values)]
+    return block_edit(view.lines, place, lines)
+
+
+def _set_env(text: str, env: Node, item: EnvItem, value: str) -> list[Edit] | Unsupported:
+    """The entry's value replaced in place, in the quotes it had; nothing when it is the same."""
+    if item.value == value:
+        return []
+    node = item.key if item.value_node is None else item.value_node
+    if not yamldoc.is_scalar(node) or yamldoc.is_null(node):
+        reason = f"{item.name} has no value to replace in place"
+        return Unsupported(reason, refusals.LAYOUT)
+    new = f"{item.name}={value}" if item.value_node is None else value
+    if node.style == "'":
+        rendered = "'" + new.replace("'", "''") + "'"
+    elif node.style == '"':
+        rendered = '"' + new.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        rendered = scalar(new, flow=yamldoc.is_flow(env))
+    return [Edit(int(node.start_mark.index), yamldoc.content_end(node), rendered)]
 
 
 def _to_head(item: Carried) -> Carried:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 
 from composemigrate import yamldoc
-from composemigrate.forms.runtime import env_items
+from composemigrate.environment import env_items
 from composemigrate.gpu import VISIBLE
 from composemigrate.lint import entries
 from composemigrate.lint.context import Context, Hit

@@ -35,8 +35,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from composemigrate.environment import env_items
 from composemigrate.forms import FORMS
-from composemigrate.forms.runtime import env_items
 from composemigrate.gpu import VISIBLE, GpuRequest, is_variable
 from composemigrate.lint import entries
 from composemigrate.lint.context import Context, Hit
@@ -56,8 +56,9 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
         return
     for form, what in entries.REQUEST_FORMS.items():
         found = FORMS[form].read(view)
-        if found is not None and isinstance(found.request, GpuRequest):
-            yield from _mismatches(env.value, found.request.visible_devices(), what)
+        request = found.request if found is not None else None
+        if isinstance(request, GpuRequest) and not is_variable(request.visible_devices()):
+            yield from _mismatches(env.value, request.visible_devices(), what)
             return
 
 
