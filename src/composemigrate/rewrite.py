@@ -117,16 +117,13 @@ def read_service(view: ServiceView) -> Reading:
     winner = known[0]
     assert isinstance(winner, GpuRequest)
     env_caps: str | None = None
+    values = view.gpu_env
     if requests and not winner.names_driver_capabilities():
-        values = view.gpu_env
-        if isinstance(values, Found):
-            return _refused(present, values)
         if CAPABILITIES in values and values[CAPABILITIES] is None:
             return _refused(present, view.shell_value(CAPABILITIES))
         env_caps = values.get(CAPABILITIES)
     elif not requests:
-        values = view.gpu_env
-        caps = values.get(CAPABILITIES) if isinstance(values, dict) else None
+        caps = values.get(CAPABILITIES)
         env_caps = caps if caps is not None and is_variable(caps) else None
     effects = {request.effect(env_caps) for request in known if isinstance(request, GpuRequest)}
     if len(effects) > 1:

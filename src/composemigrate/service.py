@@ -18,6 +18,9 @@ from composemigrate.gpu import GpuRequest, Unsupported
 from composemigrate.layout import Comment, Span, Style
 from composemigrate.yamldoc import Entry, Lines, Node
 
+UNKNOWN = "${env_file}"
+"""The value of an NVIDIA_* variable that an env file which cannot be read may set."""
+
 HEAD, REQUEST, CAPS = "head", "request", "caps"
 """Slots of a new block: its first line, the line naming the GPUs, the capabilities line."""
 
@@ -39,16 +42,23 @@ class ServiceView:
         return yamldoc.entries(self.node)
 
     @cached_property
-    def gpu_env(self) -> dict[str, str | None] | Found:
-        """The NVIDIA_* values of the service's environment, its env files under ``environment``
-        (None: from the shell); a refusal when an env file cannot be read."""
-        values: dict[str, str | None] = {}
+    def env_file_values(self) -> dict[str, str | None] | Found:
+        """The NVIDIA_* values the service's env files set, or why they cannot be read."""
         env_file = self.entries.get("env_file")
-        if env_file is not None:
-            found = environment.from_env_files(env_file.value, self.env_files)
-            if isinstance(found, Unsupported):
-                return Found(found, self.where(env_file.key))
-            values.update(found)
+        if env_file is None:
+            return {}
+        found = environment.from_env_files(env_file.value, self.env_files)
+        return Found(found, self.where(env_file.key)) if isinstance(found, Unsupported) else found
+
+    @cached_property
+    def gpu_env(self) -> dict[str, str | None]:
+        """The NVIDIA_* values of the service's environment: its env files under ``environment``
+        (None: from the shell). A value that only an unreadable env file could set is
+        ``UNKNOWN``: a token compared as opaque text, since the file is never changed."""
+        files = self.env_file_values
+        values: dict[str, str | None] = (
+            dict.fromkeys(NAMES, UNKNOWN) if isinstance(files, Found) else dict(files)
+        )
         env = self.entries.get("environment")
         for item in env_items(env.value) if env else []:
             if item.name in NAMES:

@@ -21,6 +21,7 @@ from composemigrate.service import (
     CAPS,
     HEAD,
     REQUEST,
+    UNKNOWN,
     Carried,
     Found,
     Place,
@@ -52,8 +53,8 @@ def read(view: ServiceView) -> Found | None:
     if value != "nvidia":
         return None
     values = view.gpu_env
-    if isinstance(values, Found):
-        return values
+    if values.get(VISIBLE) == UNKNOWN and isinstance(view.env_file_values, Found):
+        return view.env_file_values
     for name in NAMES:
         if name in values and values[name] is None:
             return view.shell_value(name)
@@ -66,8 +67,7 @@ def read(view: ServiceView) -> Found | None:
 def keeps_capabilities(view: ServiceView) -> bool:
     """Whether ``NVIDIA_DRIVER_CAPABILITIES`` stays in environment when runtime goes: it is a
     variable, or a device request beside it names no driver capability, so it still applies."""
-    values = view.gpu_env
-    caps = values.get(CAPABILITIES) if isinstance(values, dict) else None
+    caps = view.gpu_env.get(CAPABILITIES)
     if caps is not None and is_variable(caps):
         return True
     return any(
