@@ -125,10 +125,6 @@ def test_fix_removes_the_runtime_and_the_nvidia_environment() -> None:
             id="runtime-from-an-anchor",
         ),
         pytest.param(
-            "services:\n  s:\n    runtime: nvidia  # keep me\n    gpus: all\n",
-            id="a-comment-would-be-lost",
-        ),
-        pytest.param(
             "services:\n  s:\n    runtime: nvidia\n    gpus: all\n" + DEVICES,
             id="both-request-forms",
         ),
@@ -143,3 +139,8 @@ def test_no_fix(src: str) -> None:
     assert found
     assert not any(fixable for *_, fixable in found)
     assert not fix_text(src).changed
+
+
+def test_fix_keeps_a_comment_of_the_runtime_line_above_the_request() -> None:
+    src = "services:\n  s:\n    runtime: nvidia  # keep me\n    gpus: all\n"
+    assert fix_text(src).text == "services:\n  s:\n    # keep me\n    gpus: all\n"

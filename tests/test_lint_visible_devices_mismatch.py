@@ -34,27 +34,28 @@ MAPPING = "    environment:\n      NVIDIA_VISIBLE_DEVICES: '{}'\n"
             LIST.format("all"),
             "count: 1",
             9,
-            "NVIDIA_VISIBLE_DEVICES=all disagrees with the device reservation, which asks for "
+            "NVIDIA_VISIBLE_DEVICES=all is overridden by the device reservation, which asks for "
             "GPUs 0",
         ),
         (
             MAPPING.format("1"),
             "device_ids: ['0']",
             7,
-            "NVIDIA_VISIBLE_DEVICES=1 disagrees with the device reservation, which asks for GPUs 0",
+            "NVIDIA_VISIBLE_DEVICES=1 is overridden by the device reservation, "
+            "which asks for GPUs 0",
         ),
         (
             LIST.format("0"),
             "count: all",
             9,
-            "NVIDIA_VISIBLE_DEVICES=0 disagrees with the device reservation, which asks for "
+            "NVIDIA_VISIBLE_DEVICES=0 is overridden by the device reservation, which asks for "
             "every GPU",
         ),
         (
             LIST.format("none"),
             "count: all",
             9,
-            "NVIDIA_VISIBLE_DEVICES=none disagrees with the device reservation, which asks for "
+            "NVIDIA_VISIBLE_DEVICES=none is overridden by the device reservation, which asks for "
             "every GPU",
         ),
     ],
@@ -83,5 +84,5 @@ def test_keeps_quiet(env: str, request_: str) -> None:
 def test_gpus_attribute() -> None:
     src = "services:\n  s:\n    gpus: all\n    environment:\n      NVIDIA_VISIBLE_DEVICES: 2\n"
     assert [f.message for f in lint_text(src) if f.code == rule.CODE] == [
-        "NVIDIA_VISIBLE_DEVICES=2 disagrees with the gpus attribute, which asks for every GPU"
+        "NVIDIA_VISIBLE_DEVICES=2 is overridden by the gpus attribute, which asks for every GPU"
     ]

@@ -185,15 +185,17 @@ def test_to_devices_warns_about_a_jetson_image_and_migrates() -> None:
             id="no-gpu",
         ),
         pytest.param(
-            'c.containers.run("img", runtime="nvidia", device_requests=[])\n',
+            "from docker.types import DeviceRequest\n"
+            'c.containers.run("img", runtime="nvidia", environment={"NVIDIA_VISIBLE_DEVICES": "0"},'
+            ' device_requests=[DeviceRequest(count=-1, capabilities=[["gpu"]])])\n',
             [
                 (
-                    1,
-                    "containers.run: both runtime='nvidia' and device_requests are set; "
+                    2,
+                    "containers.run: runtime='nvidia' and device_requests ask for different GPUs; "
                     "left unchanged",
                 )
             ],
-            id="both-forms",
+            id="both-forms-differ",
         ),
         pytest.param(
             'c.containers.run("nvidia/cuda", environment={"NVIDIA_VISIBLE_DEVICES": "0"})\n',

@@ -45,6 +45,17 @@ def _method(call: ast.Call) -> str:
     return func.attr
 
 
+def _handed_over(arg: ast.expr) -> bool:
+    """``containers.run`` passed uncalled (``functools.partial``, ``asyncio.to_thread``): the
+    keyword arguments of the call that takes it are its own."""
+    return (
+        isinstance(arg, ast.Attribute)
+        and arg.attr in ("run", "create")
+        and isinstance(arg.value, ast.Attribute)
+        and arg.value.attr == "containers"
+    )
+
+
 def _keywords(call: ast.Call) -> dict[str, ast.expr]:
     return {keyword.arg: keyword.value for keyword in call.keywords if keyword.arg}
 
@@ -129,7 +140,7 @@ def gpu_asks(text: str) -> list[object]:
     for call in sorted(calls, key=lambda node: (node.lineno, node.col_offset)):
         if id(call) in nested:
             asks.append(_asks(call, nested[id(call)]))
-        elif _method(call).startswith("containers."):
+        elif _method(call).startswith("containers.") or any(map(_handed_over, call.args)):
             asks.append(_asks(call, call))
         elif {"runtime", "device_requests"} & _keywords(call).keys():
             asks.append(_asks(call, None))

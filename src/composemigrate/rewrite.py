@@ -14,7 +14,14 @@ from composemigrate.environment import EnvFileReader
 from composemigrate.forms import FORMS
 from composemigrate.gpu import CAPABILITIES, Form, GpuRequest, Unsupported, is_variable
 from composemigrate.result import Finding, MigrationError, Result
-from composemigrate.service import Found, Removal, ServiceView, choose_place, settle
+from composemigrate.service import (
+    Found,
+    Removal,
+    ServiceView,
+    choose_place,
+    comments_above,
+    settle,
+)
 from composemigrate.yamldoc import Lines, Node
 
 _JETSON = re.compile(r"l4t|jetson|dustynv/", re.IGNORECASE)
@@ -178,10 +185,11 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
         return leave(Unsupported("removing it would leave an anchored mapping empty", SHARED))
     if to in present and to is not Form.RUNTIME:
         edits, carried = settle(view.lines, removals, None, block=False)
-        if carried:
+        above = comments_above(view, TARGET_KEYS[to], carried) if carried else None
+        if carried and above is None:
             reason = f"comments on the redundant {sources[0].value} lines have no place to go"
             return leave(Unsupported(reason, refusals.LAYOUT))
-        return Plan(view, edits)
+        return Plan(view, [*edits, *([above] if above else [])])
     written = FORMS[to].write(view, request, removals)
     if isinstance(written, Unsupported):
         return leave(written)
@@ -317,7 +325,10 @@ def _plan_text(
             if isinstance(outcome, Finding):
                 warnings.append(outcome)
             elif isinstance(outcome, Plan) and view.name in bad:
-                reason = "it shares an anchored GPU setting with services that ask for other GPUs"
+                reason = (
+                    "it shares an anchored setting with services that would not get the same "
+                    "edit (they ask for other GPUs, or none)"
+                )
                 message = f"service {view.name!r}: {reason}; left unchanged"
                 warnings.append(Finding(*view.where(view.key), message, SHARED))
             elif isinstance(outcome, Plan):

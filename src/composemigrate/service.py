@@ -255,3 +255,16 @@ def end_place(view: ServiceView, owner: Node) -> Place:
     """After the last content line of a block mapping: where a new key is appended."""
     last = view.lines.line_of(yamldoc.content_end(owner) - 1)
     return Place(owner, view.lines.end(last), layout.key_column(view.lines, owner))
+
+
+def comments_above(view: ServiceView, name: str, carried: list[Carried]) -> Edit | None:
+    """Carried comments as own lines directly above the kept key ``name``, at its column; None
+    when the key sits in a flow mapping, where no line of its own can take them."""
+    entry = view.entries[name]
+    if yamldoc.is_flow(entry.owner):
+        return None
+    lines = view.lines
+    start = int(entry.key.start_mark.index)
+    pad = " " * lines.col_of(start)
+    place = Place(entry.owner, lines.start(lines.line_of(start)), lines.col_of(start))
+    return block_edit(lines, place, [pad + item.comment.text for item in carried])

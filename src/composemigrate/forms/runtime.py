@@ -31,6 +31,7 @@ from composemigrate.service import (
     block_edit,
     carry,
     choose_place,
+    comments_above,
     end_place,
     flow_edit,
     key_place,
@@ -176,7 +177,9 @@ def write(
     view: ServiceView, request: GpuRequest, removals: list[Removal]
 ) -> list[Edit] | Unsupported:
     """``runtime: nvidia`` (unless the service has it) and the environment that asks for
-    ``request``: entries already there take the new value, the others are added."""
+    ``request``: entries already there take the new value, the others are added. An environment
+    merged from an anchor is edited in place; the batch planner leaves every service that shares
+    it unless all of them get the same edit."""
     values = to_environment(request)
     if isinstance(values, Unsupported):
         return values
@@ -190,24 +193,18 @@ def write(
         if not (yamldoc.is_sequence(env.value) or yamldoc.is_mapping(env.value)):
             return Unsupported("environment is neither a list nor a mapping", refusals.LAYOUT)
         changes = [(existing[n], v) for n, v in values.items() if n in existing]
-        if any(item.value != value for item, value in changes) and (
-            view.shared(env.value) or env.owner is not view.node
-        ):
-            reason = "environment comes from an anchor; changing NVIDIA_* in it is shared"
-            return Unsupported(reason, refusals.SHARED_ANCHOR)
         for item, value in changes:
             edit = _set_env(view.lines.text, env.value, item, value)
             if isinstance(edit, Unsupported):
                 return edit
             edits.extend(edit)
     values = {name: value for name, value in values.items() if name not in existing}
-    if values and env is not None and (view.shared(env.value) or env.owner is not view.node):
-        reason = "environment comes from an anchor; adding NVIDIA_* to it is shared"
-        return Unsupported(reason, refusals.SHARED_ANCHOR)
     if runtime is not None:
         settled, carried = settle(view.lines, removals, None, block=False)
-        if carried:
+        above = comments_above(view, "runtime", carried) if carried else None
+        if carried and above is None:
             return Unsupported("comments on the removed lines have no place to go", refusals.LAYOUT)
+        edits.extend([above] if above else [])
         if values:
             edits.append(_append_env(view, env.value, values) if env else _new_env(view, values))
         return [*edits, *settled]

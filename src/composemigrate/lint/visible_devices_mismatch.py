@@ -4,9 +4,9 @@ What: a service whose ``environment`` sets ``NVIDIA_VISIBLE_DEVICES`` to other G
 device reservation or ``gpus:`` asks for (``count: N`` means GPUs ``0..N-1``). Values from
 variables are not judged.
 
-Why: the engine derives ``NVIDIA_VISIBLE_DEVICES`` from the request and the file sets it again;
-which value the container ends up with depends on the runtime and toolkit versions, so the file
-does not say which GPUs the service gets.
+Why: the engine appends the ``NVIDIA_VISIBLE_DEVICES`` it derives from the request after the
+service's environment, and the NVIDIA hook takes the last value: the request wins, and the entry
+only misleads whoever reads the file about which GPUs the service gets.
 
 Before::
 
@@ -68,5 +68,5 @@ def _mismatches(env: Node, asked: str, what: str) -> Iterator[Hit]:
             continue
         if _devices(item.value) != _devices(asked):
             gets = "every GPU" if asked == "all" else f"GPUs {asked}"
-            message = f"{VISIBLE}={item.value} disagrees with {what}, which asks for {gets}"
+            message = f"{VISIBLE}={item.value} is overridden by {what}, which asks for {gets}"
             yield Hit(entries.at(item.key), message)

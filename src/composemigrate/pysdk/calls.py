@@ -40,6 +40,18 @@ def method_label(call: cst.Call) -> str | None:
     return None
 
 
+def reference_label(arg: cst.Arg) -> str | None:
+    """``containers.run`` or ``containers.create`` handed over uncalled (``functools.partial``,
+    ``asyncio.to_thread``, ``executor.submit``): the keyword arguments beside it go to it."""
+    func = arg.value
+    if not (isinstance(func, cst.Attribute) and func.attr.value in CONTAINER_METHODS):
+        return None
+    owner = func.value
+    if isinstance(owner, cst.Attribute) and owner.attr.value == "containers":
+        return f"containers.{func.attr.value}"
+    return None
+
+
 def keyword(call: cst.Call, name: str) -> int | None:
     """The index of the ``name=`` argument of ``call``."""
     for index, arg in enumerate(call.args):

@@ -15,10 +15,12 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
+from composemigrate.gpu import CAPABILITIES, VISIBLE, Unsupported, from_environment
 from composemigrate.pysdk import imports
-from composemigrate.pysdk.calls import CallEdit, Site, Skip, keyword, method_label
+from composemigrate.pysdk.calls import CallEdit, Site, Skip, keyword, method_label, reference_label
 from composemigrate.pysdk.env import Environment, read_environment
 from composemigrate.pysdk.literals import literal_str, snippet
+from composemigrate.pysdk.requests import read_requests
 from composemigrate.result import Finding
 
 Rewrite = tuple[CallEdit, CallEdit] | Skip | None
@@ -68,6 +70,27 @@ class GpuCalls(cst.CSTTransformer, ABC):
         if isinstance(env, Skip):
             return env
         return env.problem() or (index, env)
+
+    def both_forms(
+        self, site: Site, runtime: int, requests: int
+    ) -> tuple[int, Environment] | Skip | None:
+        """A call that asks twice, through ``runtime='nvidia'`` (with its environment) and
+        ``device_requests``: its environment when both ask for the same GPUs, so one form can go
+        (as lint's CM204 does for Compose); a Skip when they differ."""
+        call = site.gpu_call
+        if literal_str(call.args[runtime].value) != "nvidia":
+            return Skip(call, "both runtime and device_requests are set")
+        request = read_requests(call.args[requests].value, self.is_request)
+        if isinstance(request, Skip):
+            return request
+        found = self.environment(site)
+        if isinstance(found, Skip):
+            return found
+        values = found[1].gpu_values() if found else {}
+        legacy = from_environment(values.get(VISIBLE), values.get(CAPABILITIES))
+        if isinstance(legacy, Unsupported) or legacy.effect() != request.effect():
+            return Skip(call, "runtime='nvidia' and device_requests ask for different GPUs")
+        return found
 
     def visit_Module(self, node: cst.Module) -> None:
         self.imports = imports.scan(node)
@@ -126,6 +149,12 @@ class GpuCalls(cst.CSTTransformer, ABC):
         label = method_label(call)
         if label is not None and label.startswith("containers."):
             return Site(label, call, call)
+        handed = next(
+            (name for arg in call.args if arg.keyword is None and (name := reference_label(arg))),
+            None,
+        )
+        if handed is not None:
+            return Site(f"{handed} through {snippet(call.func)}", call, call)
         if label == "create_container":
             index = keyword(call, "host_config")
             inner = call.args[index].value if index is not None else None

@@ -14,6 +14,7 @@ from composemigrate.gpu import CAPABILITIES, VISIBLE, Unsupported, from_environm
 from composemigrate.pysdk import imports
 from composemigrate.pysdk.calls import CallEdit, Site, Skip, keyword
 from composemigrate.pysdk.command import GpuCalls, Rewrite
+from composemigrate.pysdk.env import Environment
 from composemigrate.pysdk.literals import literal_str, quote_of, snippet
 from composemigrate.pysdk.requests import render_request
 
@@ -43,8 +44,12 @@ class ToDevices(GpuCalls):
             return Skip(value, f"runtime is not a literal string ({snippet(value)})")
         if name != "nvidia":
             return None
-        if keyword(call, "device_requests") is not None:
-            return Skip(call, "both runtime='nvidia' and device_requests are set")
+        requests = keyword(call, "device_requests")
+        if requests is not None:
+            both = self.both_forms(site, runtime, requests)
+            if isinstance(both, Skip):
+                return both
+            return CallEdit(remove=frozenset({runtime})), _without_gpu_entries(both)
         if call in self.in_try:
             return Skip(call, "runtime='nvidia' inside try looks like a probe for the runtime")
         found = self.environment(site)
@@ -60,16 +65,9 @@ class ToDevices(GpuCalls):
             new = cst.parse_expression(text)
             return arg.with_changes(keyword=cst.Name("device_requests"), value=new)
 
-        if found is None or not found[1].gpu_indexes():
-            return CallEdit({runtime: to_request}), CallEdit()
-        index, env = found
-        if not env.only_gpu():
-
-            def shrink(arg: cst.Arg) -> cst.Arg:
-                literal = cst.ensure_type(arg.value, type(env.node))
-                return arg.with_changes(value=env.without_gpu(literal))
-
-            return CallEdit({runtime: to_request}), CallEdit({index: shrink})
+        if found is None or not found[1].gpu_indexes() or not found[1].only_gpu():
+            return CallEdit({runtime: to_request}), _without_gpu_entries(found)
+        index = found[0]
         if site.host_config is None:
             return CallEdit(remove=frozenset({runtime})), CallEdit({index: to_request})
         return CallEdit({runtime: to_request}), CallEdit(remove=frozenset({index}))
@@ -104,3 +102,18 @@ class ToDevices(GpuCalls):
                 f"{site.label}: {image} looks like a Jetson (L4T) image, where runtime='nvidia'"
                 " is the documented way; check that device_requests work there",
             )
+
+
+def _without_gpu_entries(found: tuple[int, Environment] | None) -> CallEdit:
+    """The environment argument without its NVIDIA_* entries; gone when they were all it had."""
+    if found is None or not found[1].gpu_indexes():
+        return CallEdit()
+    index, env = found
+    if env.only_gpu():
+        return CallEdit(remove=frozenset({index}))
+
+    def shrink(arg: cst.Arg) -> cst.Arg:
+        literal = cst.ensure_type(arg.value, type(env.node))
+        return arg.with_changes(value=env.without_gpu(literal))
+
+    return CallEdit({index: shrink})

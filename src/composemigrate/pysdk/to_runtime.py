@@ -34,8 +34,14 @@ class ToRuntime(GpuCalls):
         index = keyword(call, "device_requests")
         if index is None:
             return None
-        if keyword(call, "runtime") is not None:
-            return Skip(call, "both runtime and device_requests are set")
+        legacy = keyword(call, "runtime")
+        if legacy is not None:
+            both = self.both_forms(site, legacy, index)
+            return (
+                both
+                if isinstance(both, Skip)
+                else (CallEdit(remove=frozenset({index})), CallEdit())
+            )
         value = call.args[index].value
         request = read_requests(value, self.is_request)
         if isinstance(request, Skip):
