@@ -17,7 +17,7 @@ import re
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -433,3 +433,23 @@ def schema_errors(text: str, schema: str) -> list[str]:
             where = ".".join(str(part) for part in error.absolute_path) or "(root)"
             messages.append(f"{prefix}{where}: {error.message}")
     return sorted(messages)
+
+
+def compose_project(folder: Path, files: Sequence[str]) -> ComposeOutcome:
+    """Compose's model of the files of a project in ``folder``, merged in order as with
+    ``docker compose -f a -f b config``; variables get the values ``interpolation_values`` gives."""
+    binary = require_compose()
+    texts = "\n".join((folder / name).read_text(encoding="utf-8") for name in files)
+    flags = [part for name in files for part in ("-f", name)]
+    done = subprocess.run(
+        [binary, *flags, "-p", PROJECT_NAME, "--profile", "*", *COMPOSE_FLAGS],
+        cwd=folder,
+        env={**interpolation_values(texts), "HOME": FAKE_HOME},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode == 0:
+        return ComposeOutcome(ok=True, model=json.loads(done.stdout), error="")
+    return ComposeOutcome(ok=False, model=None, error=done.stderr.strip())

@@ -156,6 +156,7 @@ def _jobs(
             keep_text=mode == "diff",
             refusal=refusal,
             max_bytes=max_bytes,
+            together=tuple(options["files"]),
         )
 
 

@@ -160,6 +160,14 @@ def cli() -> None:
     help="Create branch NAME in each repository with changes.",
 )
 @click.option("--git-commit", is_flag=True, help="Commit the migrated files in each repository.")
+@click.option(
+    "-f",
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A file of one project, as docker compose -f takes them; repeat for each.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary of failures.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files.")
 def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -> None:
@@ -169,6 +177,10 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
     to = Form(targets[0])
     if options["git_commit"] and not options["git_branch"]:
         raise click.UsageError("--git-commit needs --git-branch NAME")
+    if options["files"]:
+        if paths or options["repos_from"] is not None:
+            raise click.UsageError("-f files are one project: give no other PATH")
+        paths = tuple(options["files"])
     if options["repos_from"] is None and not paths:
         raise click.UsageError("give at least one PATH (or - for stdin), or --repos-from FILE")
     if "-" in (str(p) for p in paths):

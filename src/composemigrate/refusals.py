@@ -33,6 +33,7 @@ LAYOUT = "CM512"
 ENV_FILE = "CM513"
 OTHER_RUNTIME = "CM514"
 BAD_VARIABLE = "CM515"
+PROJECT = "CM516"
 JETSON = "CM590"
 FILE_VERSION = "CM591"
 
@@ -119,6 +120,12 @@ REFUSALS: dict[str, Refusal] = {
             BAD_VARIABLE,
             "a GPU value holds a variable with unbalanced braces, which Compose refuses",
             "fix the interpolation (${NAME} or ${NAME:-default}), then run again",
+        ),
+        Refusal(
+            PROJECT,
+            "the service's GPU settings are made in two or more files Compose merges (base and "
+            "override or overlay, -f files, extends): one file alone cannot be rewritten safely",
+            "move the GPU keys of the service into one of its files, then run again",
         ),
         Refusal(
             JETSON,

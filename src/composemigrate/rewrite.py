@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from composemigrate import edits as edit_engine
@@ -280,19 +280,21 @@ def migrate(
     verify: bool = True,
     drop_version: bool = False,
     env_files: EnvFileReader | None = None,
+    held: Mapping[str, Finding] | None = None,
 ) -> Result:
     """Migrate every service of a Compose text to one GPU form, changing only what must change.
 
     ``drop_version`` also removes the top-level ``version:`` key, obsolete in Compose v2.
     ``env_files`` reads the env files the services name; without it a GPU service whose
     ``env_file`` could matter is left unchanged with a warning. Env files are never written.
+    ``held`` names services to leave alone, with the warning to give (see ``projects``).
     """
     target = Form(to)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom) :]
     if not needs_parsing(body, drop_version):
         return Result(text, False)
-    planned = _plan_text(body, target, verify, drop_version, env_files)
+    planned = _plan_text(body, target, verify, drop_version, env_files, held or {})
     if not planned.edits:
         return Result(text, False, planned.warnings)
     try:
@@ -307,7 +309,12 @@ def migrate(
 
 
 def _plan_text(
-    body: str, target: Form, verify: bool, drop_version: bool, env_files: EnvFileReader | None
+    body: str,
+    target: Form,
+    verify: bool,
+    drop_version: bool,
+    env_files: EnvFileReader | None,
+    held: Mapping[str, Finding],
 ) -> _Planned:
     """Parse and plan; only plain data leaves, so the input's nodes are freed before the output
     is parsed to verify it (the nodes take tens of bytes per byte of YAML)."""
@@ -318,7 +325,7 @@ def _plan_text(
     for document in parsed:
         views = document.views
         migrated_before = len(plans)
-        outcomes = [(view, plan(view, target)) for view in views]
+        outcomes = [(view, _held(view, plan(view, target), held)) for view in views]
         found = [outcome for _, outcome in outcomes if isinstance(outcome, Plan)]
         bad = _shared_conflicts(found, views)
         for view, outcome in outcomes:
@@ -351,6 +358,13 @@ def _plan_text(
         tuple(p.view.name for p in plans),
         before,
     )
+
+
+def _held(
+    view: ServiceView, outcome: Plan | Finding | None, held: Mapping[str, Finding]
+) -> Plan | Finding | None:
+    """A service with something to do is left when its project holds it (``projects``)."""
+    return held.get(view.name, outcome) if outcome is not None else None
 
 
 def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:

@@ -45,6 +45,8 @@ class Job:
     """Why the file is not to be touched at all (its repository is dirty): the job fails as is."""
     max_bytes: int | None = None
     """A file larger than this that would need parsing is refused before it is parsed."""
+    together: tuple[Path, ...] = ()
+    """The files given as one project with ``-f``; empty: the file's folder decides."""
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,18 @@ def migrate_text(text: str, path: Path, job: Job) -> Result:
 
         sizelimit.check(text, job.max_bytes, pysdk.needs_parsing)
         return pysdk.migrate_python(text, job.to)
-    from composemigrate import fileio, rewrite
+    from composemigrate import fileio, projects, rewrite
 
     sizelimit.check(text, job.max_bytes, lambda text: rewrite.needs_parsing(text, job.drop_version))
+    gated = rewrite.might_have_gpus(text) and path.name != "-"
+    held = projects.holds_for(path, job.together) if gated else {}
     return rewrite.migrate(
         text,
         job.to,
         verify=job.verify,
         drop_version=job.drop_version,
         env_files=fileio.env_file_reader(path.parent),
+        held=held,
     )
 
 

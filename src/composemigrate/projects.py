@@ -1,0 +1,231 @@
+"""Compose decides GPUs per project, not per file: find what a one-file rewrite could change.
+
+A project is a base file (``compose.yaml``, …, ``docker-compose.yml``) with its default override,
+the files ``COMPOSE_FILE`` names in the ``.env`` beside it, and the overlays of the same name family
+in its folder (``docker-compose.gpu.yml`` or ``docker-compose-gpu.yml`` beside
+``docker-compose.yml``) that only complete services the base defines; or the files given together
+with ``-f``. ``extends`` ties a service to the one it extends, in the same file or another.
+
+A service whose definitions in two or more files (or an extended and an extending service) each
+carry GPU settings gets its GPUs from several places: rewriting one file alone could change what
+the merged project asks for, so it is held in every file, with a warning naming the others. A
+service whose GPU settings sit in one of its files is migrated there: the others add nothing a
+rewrite could disturb.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from composemigrate import refusals, rewrite, yamldoc
+from composemigrate.discovery import COMPOSE_PATTERNS
+from composemigrate.environment import NAMES, env_items, parse_env_file
+from composemigrate.forms import FORMS
+from composemigrate.result import Finding, MigrationError
+from composemigrate.service import ServiceView
+from composemigrate.yamldoc import Lines
+
+BASES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+"""Base file names in the order ``docker compose`` looks them up."""
+
+OVERRIDES = {
+    "compose.yaml": ("compose.override.yaml", "compose.override.yml"),
+    "compose.yml": ("compose.override.yaml", "compose.override.yml"),
+    "docker-compose.yaml": ("docker-compose.override.yaml", "docker-compose.override.yml"),
+    "docker-compose.yml": ("docker-compose.override.yml", "docker-compose.override.yaml"),
+}
+
+Reader = Callable[[Path], str]
+"""Reads a Compose or env file; raises ``OSError`` or ``ValueError`` when it cannot."""
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One service as one file defines it: where, and whether it carries GPU settings."""
+
+    path: Path
+    service: str
+    line: int
+    col: int
+    gpu: bool
+    extends: tuple[Path, str] | None = None
+
+
+@dataclass
+class Project:
+    """Files Compose may merge, in order; ``held`` maps each file to the services left alone."""
+
+    files: list[Path]
+    held: dict[Path, dict[str, Finding]] = field(default_factory=dict)
+
+
+def is_compose_name(name: str) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in COMPOSE_PATTERNS)
+
+
+def _gpu_settings(view: ServiceView) -> bool:
+    """Whether this definition carries anything the GPU request is made of."""
+    if any(module.read(view) is not None for module in FORMS.values()):
+        return True
+    entries = view.entries
+    if "runtime" in entries or "gpus" in entries:
+        return True
+    env = entries.get("environment")
+    if env is not None and any(item.name in NAMES for item in env_items(env.value)):
+        return True
+    if "env_file" in entries:
+        values = view.env_file_values
+        return not isinstance(values, dict) or bool(values)
+    return False
+
+
+def _extends(view: ServiceView, path: Path) -> tuple[Path, str] | None:
+    entry = view.entries.get("extends")
+    if entry is None:
+        return None
+    value = entry.value
+    if yamldoc.text_of(value) is not None:
+        return path, str(yamldoc.text_of(value))
+    if not yamldoc.is_mapping(value):
+        return None
+    fields = {name: yamldoc.text_of(node) for name, _, node in yamldoc.own_entries(value)}
+    service = fields.get("service")
+    if service is None:
+        return None
+    target = fields.get("file")
+    return (path.parent / target if target else path), service
+
+
+def definitions(path: Path, read: Reader) -> list[Definition] | None:
+    """The services ``path`` defines; None when it cannot be read or parsed."""
+    try:
+        text = read(path).removeprefix("\ufeff")
+        lines = Lines(text)
+        docs = rewrite.documents(text, lines, lambda name: read(path.parent / name))
+    except (OSError, ValueError, MigrationError, RecursionError):
+        return None
+    found = []
+    for document in docs:
+        for view in document.views:
+            line, col = view.where(view.key)
+            found.append(
+                Definition(path, view.name, line, col, _gpu_settings(view), _extends(view, path))
+            )
+    return found
+
+
+def folder_projects(folder: Path, names: Iterable[str], read: Reader) -> list[Project]:
+    """The projects of one folder, from the Compose file names in it."""
+    present = sorted(names)
+    base = next((name for name in BASES if name in present), None)
+    if base is None:
+        return []
+    stem = base.rsplit(".", 1)[0]
+    files = [base, *(name for name in OVERRIDES[base] if name in present)]
+    for name in _compose_file_setting(folder, read):
+        if name not in files:
+            files.append(name)
+    base_defs = definitions(folder / base, read) or []
+    services = {d.service for d in base_defs}
+    for name in present:
+        family = name.startswith((f"{stem}.", f"{stem}-")) and name.endswith((".yaml", ".yml"))
+        if name in files or name in BASES or not family:
+            continue
+        defs = definitions(folder / name, read)
+        if defs and {d.service for d in defs} <= services:
+            files.append(name)
+    return [Project([folder / name for name in files])]
+
+
+def _compose_file_setting(folder: Path, read: Reader) -> list[str]:
+    """The files ``COMPOSE_FILE`` in the folder's ``.env`` lists (relative names)."""
+    try:
+        values = parse_env_file(read(folder / ".env"))
+    except (OSError, ValueError):
+        return []
+    listed = values.get("COMPOSE_FILE")
+    if not listed:
+        return []
+    separator = values.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+    return [part for part in listed.split(separator) if part and "/" not in part]
+
+
+def hold(project: Project, read: Reader, neighbours: Sequence[Path] = ()) -> Project:
+    """Fill ``project.held``: every service whose GPU settings come from several definitions.
+
+    ``neighbours`` are other Compose files that may ``extend`` a service of the project."""
+    defs: list[Definition] = []
+    seen: set[Path] = set()
+    queue = [*project.files, *neighbours]
+    while queue:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        found = definitions(path, read) or []
+        defs.extend(found)
+        queue.extend(d.extends[0] for d in found if d.extends and d.extends[0] not in seen)
+    groups: dict[str, list[Definition]] = {}
+    members = set(project.files)
+    for definition in defs:
+        if definition.path in members:
+            groups.setdefault(definition.service, []).append(definition)
+    by_key = {(d.path, d.service): d for d in defs}
+    for definition in defs:
+        if definition.extends is not None and definition.extends in by_key:
+            group = groups.setdefault(f"{definition.path}\0{definition.service}", [definition])
+            group.append(by_key[definition.extends])
+    for group in groups.values():
+        unique = list({(d.path, d.service): d for d in group}.values())
+        if sum(1 for d in unique if d.gpu) < 2:
+            continue
+        for definition in unique:
+            others = ", ".join(
+                f"{_shown(o.path, definition.path)}:{o.line} ({o.service!r})"
+                for o in unique
+                if o is not definition
+            )
+            message = (
+                f"service {definition.service!r}: its GPU settings are also made in {others}, "
+                "which Compose merges with this one; left unchanged in every file"
+            )
+            project.held.setdefault(definition.path, {})[definition.service] = Finding(
+                definition.line, definition.col, message, refusals.PROJECT
+            )
+    return project
+
+
+def _shown(path: Path, beside: Path) -> str:
+    return path.name if path.parent == beside.parent else os.path.relpath(path, beside.parent)
+
+
+def read_text(path: Path) -> str:
+    """The default reader: UTF-8 text of a file, at most 10 MiB."""
+    with open(path, "rb") as file:
+        data = file.read(10 * 1024 * 1024 + 1)
+    if len(data) > 10 * 1024 * 1024 or b"\0" in data:
+        raise ValueError("not a Compose file")
+    return data.decode("utf-8")
+
+
+def holds_for(
+    path: Path, together: Sequence[Path] = (), read: Reader = read_text
+) -> dict[str, Finding]:
+    """The services to leave alone in ``path``: those of its project (the files given
+    ``together``, else its folder's project, else the file alone) whose GPU settings are made in
+    several definitions."""
+    try:
+        names = sorted(os.listdir(path.parent))
+    except OSError:
+        names = []
+    if together:
+        project = Project(list(together))
+    else:
+        found = folder_projects(path.parent, names, read)
+        project = next((p for p in found if path in p.files), Project([path]))
+    neighbours = [path.parent / name for name in names if is_compose_name(name)]
+    return hold(project, read, neighbours).held.get(path, {})

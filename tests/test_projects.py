@@ -1,0 +1,106 @@
+"""Projects: multi-file golden cases, run through the real CLI and checked with Compose itself.
+
+A case ``tests/fixtures/projects/<case>/`` holds ``input/`` (a folder as a user has it),
+``expected/`` (the same folder after the run; every file), ``args`` (the CLI flags, one a line,
+run on ``.`` unless they name files), ``sets`` (one file set a line, as ``docker compose -f`` takes
+them) and optionally ``stderr`` (the exact warning lines). Every set must ask Compose for the same
+GPUs, and nothing else, before and after; a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oracles import compose_project, gpu_requests, non_gpu_model
+
+CASES = Path(__file__).resolve().parent / "fixtures" / "projects"
+
+
+def _cases() -> list[Path]:
+    return sorted(path for path in CASES.iterdir() if (path / "input").is_dir())
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+
+
+def _run(case: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    args = _lines(case / "args")
+    paths = [] if any(arg.startswith("-f") for arg in args) else ["."]
+    return subprocess.run(
+        [sys.executable, "-m", "composemigrate", *args, *paths],
+        cwd=folder,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _same_tree(left: Path, right: Path) -> list[str]:
+    """Files that differ or exist on one side only, by relative path."""
+    names = {p.relative_to(left) for p in left.rglob("*") if p.is_file()}
+    names |= {p.relative_to(right) for p in right.rglob("*") if p.is_file()}
+    return sorted(
+        str(name)
+        for name in names
+        if not ((left / name).is_file() and (right / name).is_file())
+        or not filecmp.cmp(left / name, right / name, shallow=False)
+    )
+
+
+@pytest.fixture(params=_cases(), ids=lambda path: path.name)
+def case(request: pytest.FixtureRequest) -> Path:
+    folder: Path = request.param
+    return folder
+
+
+def test_cli_gives_the_expected_files_and_warnings(case: Path, tmp_path: Path) -> None:
+    work = tmp_path / "project"
+    shutil.copytree(case / "input", work)
+    done = _run(case, work)
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if ": warning: " in line] == _lines(
+        case / "stderr"
+    )
+    assert _same_tree(work, case / "expected") == []
+    again = _run(case, work)
+    assert again.returncode == 0, again.stderr
+    assert _same_tree(work, case / "expected") == []
+
+
+def _model(folder: Path, files: list[str]) -> dict[str, Any]:
+    outcome = compose_project(folder, files)
+    assert outcome.ok, outcome.error
+    assert outcome.model is not None
+    return outcome.model
+
+
+def test_every_set_asks_compose_for_the_same_gpus(case: Path) -> None:
+    for line in _lines(case / "sets"):
+        files = line.split()
+        before, after = _model(case / "input", files), _model(case / "expected", files)
+        assert gpu_requests(after) == gpu_requests(before), line
+        assert non_gpu_model(after) == non_gpu_model(before), line
+
+
+def test_files_given_with_f_are_one_project_and_take_no_other_path(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text("services:\n  s:\n    runtime: nvidia\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "composemigrate", "--to-devices", "-f", "a.yml", "other.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "-f files are one project: give no other PATH" in done.stderr
