@@ -100,53 +100,88 @@ def _extends(view: ServiceView, path: Path) -> tuple[Path, str] | None:
     return (path.parent / target if target else path), service
 
 
-def definitions(path: Path, read: Reader) -> list[Definition] | None:
-    """The services ``path`` defines; None when it cannot be read or parsed."""
-    try:
-        text = read(path).removeprefix("\ufeff")
-        lines = Lines(text)
-        docs = rewrite.documents(text, lines, lambda name: read(path.parent / name))
-    except (OSError, ValueError, MigrationError, RecursionError):
-        return None
-    found = []
-    for document in docs:
-        for view in document.views:
-            line, col = view.where(view.key)
-            found.append(
-                Definition(path, view.name, line, col, _gpu_settings(view), _extends(view, path))
+def may_matter(text: str) -> bool:
+    """The cheap gate: a file naming no GPU word, ``env_file`` or ``extends`` adds no GPU setting
+    to any service, so it is never parsed for one."""
+    return rewrite.might_have_gpus(text) or "env_file" in text or "extends" in text
+
+
+class Files:
+    """The files of one folder, each read and parsed at most once."""
+
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+        self._texts: dict[Path, str | None] = {}
+        self._defs: dict[Path, list[Definition]] = {}
+
+    def text(self, path: Path) -> str | None:
+        if path not in self._texts:
+            try:
+                self._texts[path] = self.read(path).removeprefix("\ufeff")
+            except (OSError, ValueError):
+                self._texts[path] = None
+        return self._texts[path]
+
+    def definitions(self, path: Path, *, gated: bool = True) -> list[Definition]:
+        """The services ``path`` defines ([] when it cannot be read or parsed); with ``gated``,
+        [] for a file the cheap gate says adds nothing."""
+        text = self.text(path)
+        if text is None or (gated and not may_matter(text)):
+            return []
+        if path not in self._defs:
+            self._defs[path] = self._parse(path, text)
+        return self._defs[path]
+
+    def _parse(self, path: Path, text: str) -> list[Definition]:
+        try:
+            docs = rewrite.documents(text, Lines(text), lambda name: self.read(path.parent / name))
+        except (MigrationError, RecursionError):
+            return []
+        return [
+            Definition(
+                path, view.name, *view.where(view.key), _gpu_settings(view), _extends(view, path)
             )
-    return found
+            for document in docs
+            for view in document.views
+        ]
 
 
-def folder_projects(folder: Path, names: Iterable[str], read: Reader) -> list[Project]:
-    """The projects of one folder, from the Compose file names in it."""
+def folder_projects(folder: Path, names: Iterable[str], files: Files) -> list[Project]:
+    """The projects of one folder, from the file names in it."""
     present = sorted(names)
     base = next((name for name in BASES if name in present), None)
     if base is None:
         return []
     stem = base.rsplit(".", 1)[0]
-    files = [base, *(name for name in OVERRIDES[base] if name in present)]
-    for name in _compose_file_setting(folder, read):
-        if name not in files:
-            files.append(name)
-    base_defs = definitions(folder / base, read) or []
-    services = {d.service for d in base_defs}
-    for name in present:
-        family = name.startswith((f"{stem}.", f"{stem}-")) and name.endswith((".yaml", ".yml"))
-        if name in files or name in BASES or not family:
-            continue
-        defs = definitions(folder / name, read)
-        if defs and {d.service for d in defs} <= services:
-            files.append(name)
-    return [Project([folder / name for name in files])]
+    members = [base, *(name for name in OVERRIDES[base] if name in present)]
+    for name in _compose_file_setting(folder, files):
+        if name not in members:
+            members.append(name)
+    candidates = [
+        name
+        for name in present
+        if name.startswith((f"{stem}.", f"{stem}-"))
+        and name.endswith((".yaml", ".yml"))
+        and name not in members
+        and name not in BASES
+        and files.definitions(folder / name)
+    ]
+    if candidates:
+        services = {d.service for d in files.definitions(folder / base, gated=False)}
+        members += [
+            name
+            for name in candidates
+            if {d.service for d in files.definitions(folder / name)} <= services
+        ]
+    return [Project([folder / name for name in members])]
 
 
-def _compose_file_setting(folder: Path, read: Reader) -> list[str]:
+def _compose_file_setting(folder: Path, files: Files) -> list[str]:
     """The files ``COMPOSE_FILE`` in the folder's ``.env`` lists (relative names)."""
-    try:
-        values = parse_env_file(read(folder / ".env"))
-    except (OSError, ValueError):
+    text = files.text(folder / ".env")
+    if text is None:
         return []
+    values = parse_env_file(text)
     listed = values.get("COMPOSE_FILE")
     if not listed:
         return []
@@ -154,19 +189,22 @@ def _compose_file_setting(folder: Path, read: Reader) -> list[str]:
     return [part for part in listed.split(separator) if part and "/" not in part]
 
 
-def hold(project: Project, read: Reader, neighbours: Sequence[Path] = ()) -> Project:
+def hold(project: Project, files: Files, neighbours: Sequence[Path] = ()) -> Project:
     """Fill ``project.held``: every service whose GPU settings come from several definitions.
 
     ``neighbours`` are other Compose files that may ``extend`` a service of the project."""
     defs: list[Definition] = []
     seen: set[Path] = set()
-    queue = [*project.files, *neighbours]
+    queue = list(dict.fromkeys([*project.files, *neighbours]))
+    texts = [text for path in queue if (text := files.text(path)) and may_matter(text)]
+    if len(texts) < 2 and not any("extends" in text for text in texts):
+        return project  # one file with GPU settings, extending nothing: nothing to hold
     while queue:
         path = queue.pop(0)
         if path in seen:
             continue
         seen.add(path)
-        found = definitions(path, read) or []
+        found = files.definitions(path)
         defs.extend(found)
         queue.extend(d.extends[0] for d in found if d.extends and d.extends[0] not in seen)
     groups: dict[str, list[Definition]] = {}
@@ -222,10 +260,11 @@ def holds_for(
         names = sorted(os.listdir(path.parent))
     except OSError:
         names = []
+    files = Files(read)
     if together:
         project = Project(list(together))
     else:
-        found = folder_projects(path.parent, names, read)
+        found = folder_projects(path.parent, names, files)
         project = next((p for p in found if path in p.files), Project([path]))
     neighbours = [path.parent / name for name in names if is_compose_name(name)]
-    return hold(project, read, neighbours).held.get(path, {})
+    return hold(project, files, neighbours).held.get(path, {})
