@@ -159,3 +159,40 @@ def test_memory_table_gives_growth_and_cost_per_file() -> None:
         "peak MiB    1000 files   10000 files   growth  KiB/file",
         "tool              20.0          29.0    1.45x      1.02",
     ]
+
+
+def test_coverage_counts_migrated_and_refused_services(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.yml").write_text(
+        "services:\n  ok:\n    runtime: nvidia\n  left:\n    runtime: nvidia\n"
+        "    environment: [NVIDIA_VISIBLE_DEVICES=void]\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "coverage.py"), "--corpus", str(corpus)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line.split(" | ")[0].strip("| "): line for line in done.stdout.splitlines()}
+    assert rows["--to-devices"] == "| --to-devices | 2 | 1 | 50.0% | - | CM501 1 |"
+    assert rows["--to-runtime"] == "| --to-runtime | 0 | 0 | 0.0% | - | - |"
+
+
+def test_versus_compares_with_a_revision() -> None:
+    done = subprocess.run(
+        [sys.executable, "versus.py", "HEAD", "--repos", "2", "--files", "4", "--repeat", "1"],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "8 files, jobs 1, median of 1"
+    assert lines[2].startswith("at HEAD ") and lines[3].startswith("this tree ")
+    assert lines[-1].startswith("this tree / HEAD: wall ")
