@@ -163,3 +163,13 @@ def test_the_cli_prints_what_the_library_returns(to: Form) -> None:
     for text in (LEGACY, DEVICES, GPUS):
         done = CliRunner().invoke(cli, [f"--to-{to.value}", "-"], input=text.encode())
         assert (done.exit_code, done.stdout) == (0, migrate(text, to=to).text)
+
+
+def test_a_value_with_a_line_break_is_written_escaped() -> None:
+    """A multi-line plain scalar moved into flow text keeps its line breaks (found by fuzzing)."""
+    text = (
+        "services:\n  a:\n    gpus:\n      - capabilities:\n         - compute\n"
+        "          - video\n        driver: nvidia\n"
+    )
+    result = migrate(text, to="devices")
+    assert '              capabilities: ["compute\\n- video"]\n' in result.text

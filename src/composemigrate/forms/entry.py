@@ -18,6 +18,8 @@ ENTRY = "entry"
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./=-]*$")
 _ID_LIST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.,:/=-]*,[A-Za-z0-9_.,:/=-]*$")
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+"""What a double-quoted scalar must escape to keep (a raw line break folds to a space)."""
 _NOT_STRINGS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 
 
@@ -31,8 +33,13 @@ def scalar(value: str, *, flow: bool = True) -> str:
         return value
     if not flow and _ID_LIST.match(value):
         return value
+    return double_quoted(value)
+
+
+def double_quoted(value: str) -> str:
+    """``value`` as a double-quoted YAML scalar that reads back as exactly ``value``."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    return '"' + "".join(_ESCAPES.get(char, char) for char in escaped) + '"'
 
 
 def _strings(node: Node) -> tuple[str, ...] | None:

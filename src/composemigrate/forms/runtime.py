@@ -7,7 +7,7 @@ from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.environment import NAMES, EnvItem, env_items
 from composemigrate.forms import devices, gpus
-from composemigrate.forms.entry import scalar
+from composemigrate.forms.entry import double_quoted, scalar
 from composemigrate.gpu import (
     CAPABILITIES,
     VISIBLE,
@@ -261,7 +261,7 @@ def _set_env(text: str, env: Node, item: EnvItem, value: str) -> list[Edit] | Un
     if node.style == "'":
         rendered = "'" + new.replace("'", "''") + "'"
     elif node.style == '"':
-        rendered = '"' + new.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        rendered = double_quoted(new)
     else:
         rendered = scalar(new, flow=yamldoc.is_flow(env))
     return [Edit(int(node.start_mark.index), yamldoc.content_end(node), rendered)]
