@@ -168,7 +168,7 @@ def test_the_cli_prints_what_the_library_returns(to: Form) -> None:
 def test_a_value_with_a_line_break_is_written_escaped() -> None:
     """A multi-line plain scalar moved into flow text keeps its line breaks (found by fuzzing)."""
     text = (
-        "services:\n  a:\n    gpus:\n      - capabilities:\n         - compute\n"
+        "services:\n  a:\n    gpus:\n      - capabilities:\n         - compute\n\n"
         "          - video\n        driver: nvidia\n"
     )
     result = migrate(text, to="devices")
