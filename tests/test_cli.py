@@ -776,10 +776,14 @@ def test_git_commit_in_clean_repositories_and_refuse_dirty_ones(workdir: Path) -
 
     assert result.exit_code == 2
     dirty_real = dirty.resolve()
-    assert "dirty/compose.yaml: error: repository work tree is dirty; commit or stash first\n" in (
-        result.stderr
-    )
-    assert f"{dirty_real}: work tree has uncommitted changes; not migrated\n" in result.stderr
+    assert (
+        "dirty/compose.yaml: error: not migrated: its repository was refused "
+        "(see the repository line)\n"
+    ) in result.stderr
+    assert (
+        f"{dirty_real}: error: work tree of {dirty_real} has uncommitted changes; "
+        "commit or stash first; not migrated\n"
+    ) in result.stderr
     assert "migrated clean/compose.yaml (services: app)\n" in result.stderr
     assert git(clean, "branch", "--show-current") == "gpus\n"
     assert git(clean, "log", "--format=%s", "main..gpus") == "Move GPU requests to the gpus form\n"

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from composemigrate.gitops import GitError, commit, create_branch, is_dirty, repo_root
+from composemigrate.gitops import (
+    GitError,
+    check_branch,
+    commit,
+    create_branch,
+    is_dirty,
+    repo_root,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -90,15 +97,15 @@ def test_create_branch_keeps_work_tree(repo: Path) -> None:
 def test_create_existing_branch_fails_clearly(repo: Path) -> None:
     git(repo, "branch", "gpu-devices")
     with pytest.raises(GitError) as caught:
-        create_branch(repo, "gpu-devices")
+        check_branch(repo, "gpu-devices")
     assert caught.value.message == f"branch 'gpu-devices' already exists in {repo}"
     assert git(repo, "branch", "--show-current") == "main"
 
 
-@pytest.mark.parametrize("name", ["-x", "a..b", "has space", "end.lock", ""])
+@pytest.mark.parametrize("name", ["-x", "a..b", "has space", "end.lock", "", "HEAD"])
 def test_create_branch_rejects_invalid_names(repo: Path, name: str) -> None:
     with pytest.raises(GitError) as caught:
-        create_branch(repo, name)
+        check_branch(repo, name)
     assert caught.value.message == f"{name!r} is not a valid branch name"
     assert git(repo, "branch", "--list") == "* main"
 
@@ -175,25 +182,42 @@ def test_commit_with_nothing_changed_fails(repo: Path) -> None:
     before = git(repo, "rev-parse", "HEAD")
     with pytest.raises(GitError) as caught:
         commit(repo, [repo / "compose.yaml"], "msg")
-    assert (
-        caught.value.message
-        == f"git commit failed in {repo}: nothing to commit, working tree clean"
-    )
+    assert caught.value.message == f"nothing to commit in {repo}: the files are as committed"
     with pytest.raises(GitError) as empty:
         commit(repo, [], "msg")
     assert empty.value.message == f"nothing to commit in {repo}: no files given"
     assert git(repo, "rev-parse", "HEAD") == before
 
 
-def test_commit_reports_a_failing_hook(repo: Path) -> None:
-    hook = repo / ".git" / "hooks" / "pre-commit"
-    hook.write_text("#!/bin/sh\necho 'yamllint: compose.yaml is not linted' >&2\nexit 1\n")
-    hook.chmod(0o755)
+def test_commit_runs_no_hook_and_no_fsmonitor(repo: Path, tmp_path: Path) -> None:
+    ran = tmp_path / "ran"
+    for hook in ("pre-commit", "commit-msg", "post-commit", "reference-transaction"):
+        script = repo / ".git" / "hooks" / hook
+        script.write_text(f"#!/bin/sh\necho {hook} >> {ran}\ngit add -A\n")
+        script.chmod(0o755)
+    monitor = tmp_path / "fsmonitor"
+    monitor.write_text(f"#!/bin/sh\necho fsmonitor >> {ran}\n")
+    monitor.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", str(monitor))
     (repo / "compose.yaml").write_text("services:\n  gpu: {}\n")
+    (repo / "planted.txt").write_text("a hook would add me\n")
+    sha = commit(repo, [repo / "compose.yaml"], "msg")
+    assert not ran.exists()
+    assert git(repo, "show", "--name-only", "--format=", sha) == "compose.yaml"
+
+
+def test_check_branch_refuses_a_repository_mid_merge_or_dirty(repo: Path) -> None:
+    assert check_branch(repo, "gpus") == "main"
+    (repo / ".git" / "MERGE_HEAD").write_text(git(repo, "rev-parse", "HEAD") + "\n")
     with pytest.raises(GitError) as caught:
-        commit(repo, [repo / "compose.yaml"], "msg")
-    assert caught.value.message == (
-        f"git commit failed in {repo}: yamllint: compose.yaml is not linted"
+        check_branch(repo, "gpus")
+    assert caught.value.message == f"a merge, rebase or cherry-pick is in progress in {repo}"
+    (repo / ".git" / "MERGE_HEAD").unlink()
+    (repo / "scratch").write_text("x\n")
+    with pytest.raises(GitError) as dirty:
+        check_branch(repo, "gpus")
+    assert dirty.value.message == (
+        f"work tree of {repo} has uncommitted changes; commit or stash first"
     )
 
 
@@ -202,9 +226,7 @@ def test_file_outside_the_repository(repo: Path, tmp_path: Path) -> None:
     outside.write_text("services: {}\n")
     with pytest.raises(GitError) as caught:
         commit(repo, [outside], "msg")
-    assert caught.value.message == (
-        f"git add failed in {repo}: {outside}: '{outside}' is outside repository at '{repo}'"
-    )
+    assert caught.value.message == f"{outside} is outside the repository at {repo}"
 
 
 def test_missing_git_binary(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

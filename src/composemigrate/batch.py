@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -123,29 +124,47 @@ def _stop_on_signal() -> Iterator[Callable[[], bool]]:
             signal.signal(signum, action)
 
 
+@dataclass
+class Branches:
+    """``--git-branch``: each repository checked and switched to the new branch before any of its
+    files is written; where it was, to come back when it receives no file."""
+
+    name: str | None
+    started: dict[Path, str] = field(default_factory=dict)
+    refused: dict[Path, str] = field(default_factory=dict)
+
+    def refusal(self, item: discovery.Discovered, report: Report) -> str | None:
+        """Why ``item`` may not be written, or None once its repository is on the new branch."""
+        if self.name is None:
+            return None
+        if item.repo is None:
+            return "not in a git repository; --git-branch needs one"
+        if item.repo not in self.started and item.repo not in self.refused:
+            try:
+                back_to = gitops.check_branch(item.repo, self.name)
+                gitops.create_branch(item.repo, self.name)
+                self.started[item.repo] = back_to
+            except gitops.GitError as exc:
+                self.refused[item.repo] = exc.message
+                report.notes.append(f"{item.repo}: error: {exc.message}; not migrated")
+        if item.repo in self.refused:
+            return "not migrated: its repository was refused (see the repository line)"
+        return None
+
+
 def _jobs(
     targets: Iterator[discovery.Discovered],
     to: Form,
     options: dict[str, Any],
     report: Report,
+    branches: Branches,
 ) -> Iterator[Job]:
-    """A job per file, made as the pool asks for them; with ``--git-branch``, the files of a
-    repository whose work tree is dirty are refused (git is asked once per repository)."""
+    """A job per file, made as the pool asks for them; with ``--git-branch``, a repository is
+    checked and put on the new branch before the first of its files is handed out, and the files
+    of one that fails the check are refused."""
     mode = report.mode
-    branch = options["git_branch"] if mode == "write" else None
     max_bytes = sizelimit.limit_bytes(options["max_size"])
-    dirty: dict[Path, bool] = {}
     for item in targets:
-        refusal = None
-        if branch and item.repo is not None:
-            if item.repo not in dirty:
-                dirty[item.repo] = gitops.is_dirty(item.repo)
-                if dirty[item.repo]:
-                    report.notes.append(
-                        f"{item.repo}: work tree has uncommitted changes; not migrated"
-                    )
-            if dirty[item.repo]:
-                refusal = "repository work tree is dirty; commit or stash first"
         yield Job(
             item.path,
             to,
@@ -154,7 +173,7 @@ def _jobs(
             options["drop_version"],
             item.repo,
             keep_text=mode == "diff",
-            refusal=refusal,
+            refusal=branches.refusal(item, report),
             max_bytes=max_bytes,
             together=tuple(options["files"]),
         )
@@ -179,8 +198,9 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
     if sys.stderr.isatty() and report.level >= 1:
         total = sum(1 for _ in _targets(roots, options))
     color = color_wanted(options["color"])
+    branches = Branches(options["git_branch"] if mode == "write" else None)
     with _stop_on_signal() as stopped:
-        jobs = _jobs(_targets(roots, options), to, options, report)
+        jobs = _jobs(_targets(roots, options), to, options, report, branches)
         outcomes = run_all(jobs, options["jobs"] or default_workers(), stopped)
         try:
             for outcome in _progress(outcomes, total, total > PROGRESS_ABOVE):
@@ -196,8 +216,8 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
         except KeyboardInterrupt:
             report.interrupted = True
         report.interrupted = report.interrupted or stopped()
-    if options["git_branch"] and mode == "write" and not report.interrupted:
-        _git(report, options["git_branch"], options["git_commit"], to)
+    if branches.name is not None:
+        _git(report, branches, options["git_commit"], to)
     if options["report_format"] == "json":
         sys.stdout.write(report.to_json() + "\n")
     report.finish()
@@ -212,26 +232,31 @@ def _progress(outcomes: Iterator[Outcome], total: int, show: bool) -> Iterator[O
         yield from bar
 
 
-def _git(report: Report, branch: str, commit: bool, to: Form) -> None:
-    """Put each repository's migrated files on a new branch, committed when asked."""
+def _git(report: Report, branches: Branches, commit: bool, to: Form) -> None:
+    """Commit each repository's migrated files on its new branch when asked (also after an
+    interrupt: what was written is committed, not left loose); a branch that received no file
+    is removed again."""
+    assert branches.name is not None
     changed: dict[Path, list[Path]] = {}
     for repo, path in report.written:
         changed.setdefault(repo, []).append(path)
-    for repo, files in sorted(changed.items()):
+    for repo, back_to in sorted(branches.started.items()):
+        files = changed.get(repo, [])
         try:
-            gitops.create_branch(repo, branch)
-            if commit:
+            if not files:
+                gitops.drop_branch(repo, branches.name, back_to)
+            elif commit:
                 message = (
                     f"Move GPU requests to the {to.value} form\n\n"
                     f"Rewritten by composemigrate --to-{to.value}."
                 )
                 sha = gitops.commit(repo, files, message)
                 report.notes.append(
-                    f"{repo}: committed {len(files)} file(s) on {branch} ({sha[:12]})"
+                    f"{repo}: committed {len(files)} file(s) on {branches.name} ({sha[:12]})"
                 )
             else:
                 report.notes.append(
-                    f"{repo}: created branch {branch} with {len(files)} migrated file(s)"
+                    f"{repo}: created branch {branches.name} with {len(files)} migrated file(s)"
                 )
         except gitops.GitError as exc:
             report.notes.append(f"{repo}: error: {exc.message}")

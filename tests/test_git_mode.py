@@ -1,0 +1,159 @@
+"""--git-branch and --git-commit on repositories that may not be trusted, through the real CLI.
+
+Real repositories with hooks, an fsmonitor command, a merge in progress, an existing branch, a
+broken ``.git`` and a folder that is no repository, side by side in one ``--repos-from`` batch:
+nothing of a repository runs, a refused repository is never written, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LEGACY = "services:\n  app:\n    runtime: nvidia\n"
+MIGRATED = "services:\n  app:\n    gpus: all\n"
+
+
+@pytest.fixture(autouse=True)
+def bare_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+
+
+def git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    done = subprocess.run(
+        ["git", "-C", str(repo), *identity, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def make_repo(path: Path, text: str = LEGACY) -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "--quiet", "--initial-branch=main")
+    (path / "compose.yaml").write_text(text, encoding="utf-8")
+    git(path, "add", "--all")
+    git(path, "commit", "--quiet", "-m", "initial")
+    return path
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "composemigrate", "--to-gpus", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def plant_hooks(repo: Path, ran: Path) -> None:
+    """Every hook git could run, and an fsmonitor command: each leaves a line in ``ran``."""
+    hooks = repo / ".git" / "hooks"
+    for name in (
+        "pre-commit",
+        "commit-msg",
+        "post-commit",
+        "post-checkout",
+        "reference-transaction",
+        "prepare-commit-msg",
+    ):
+        (hooks / name).write_text(f"#!/bin/sh\necho {name} >> {ran}\n")
+        (hooks / name).chmod(0o755)
+    monitor = repo.parent / f"{repo.name}-fsmonitor"
+    monitor.write_text(f"#!/bin/sh\necho fsmonitor >> {ran}\n")
+    monitor.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", str(monitor))
+
+
+def test_nothing_of_a_repository_runs_and_the_commit_holds_only_the_migrated_file(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    ran = tmp_path / "ran"
+    plant_hooks(repo, ran)
+    done = run(tmp_path, "--git-branch", "gpus", "--git-commit", "repo")
+    assert done.returncode == 0, done.stderr
+    assert not ran.exists(), ran.read_text()
+    assert git(repo, "branch", "--show-current") == "gpus\n"
+    assert git(repo, "show", "--name-only", "--format=", "HEAD") == "compose.yaml\n"
+    assert (repo / "compose.yaml").read_text(encoding="utf-8") == MIGRATED
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_refused_repositories_are_never_written_and_the_batch_goes_on(tmp_path: Path) -> None:
+    good = make_repo(tmp_path / "good")
+    exists = make_repo(tmp_path / "exists")
+    git(exists, "branch", "gpus")
+    merging = make_repo(tmp_path / "merging")
+    (merging / ".git" / "MERGE_HEAD").write_text(git(merging, "rev-parse", "HEAD"))
+    broken = tmp_path / "broken"
+    (broken / ".git").mkdir(parents=True)
+    (broken / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    (tmp_path / "repos.txt").write_text("broken\nexists\ngood\nmerging\nplain\n")
+
+    done = run(tmp_path, "--repos-from", "repos.txt", "--git-branch", "gpus", "--git-commit")
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    for refused in (broken, exists, merging, plain):
+        assert (refused / "compose.yaml").read_text(encoding="utf-8") == LEGACY, refused
+    assert (good / "compose.yaml").read_text(encoding="utf-8") == MIGRATED
+    assert git(good, "log", "--format=%s", "main..gpus") == "Move GPU requests to the gpus form\n"
+    assert git(exists, "branch", "--show-current") == "main\n"
+    assert git(merging, "branch", "--show-current") == "main\n"
+    lines = done.stderr.splitlines()
+    real = {path.name: str(path.resolve()) for path in (exists, merging)}
+    assert (
+        f"{real['exists']}: error: branch 'gpus' already exists in {real['exists']}; not migrated"
+    ) in lines
+    assert (
+        f"{real['merging']}: error: a merge, rebase or cherry-pick is in progress in "
+        f"{real['merging']}; not migrated"
+    ) in lines
+    assert any(
+        line.startswith(f"{plain.resolve()}: error: ") and "not a git repository" in line
+        for line in lines
+    )
+    assert sum("already exists" in line for line in lines) == 1
+
+
+@pytest.mark.parametrize("name", ["-x", "a..b", "HEAD"])
+def test_a_bad_branch_name_is_refused_before_any_write(tmp_path: Path, name: str) -> None:
+    repo = make_repo(tmp_path / "repo")
+    done = run(tmp_path, f"--git-branch={name}", "repo")
+    assert done.returncode == 2
+    assert "is not a valid branch name; not migrated" in done.stderr
+    assert (repo / "compose.yaml").read_text(encoding="utf-8") == LEGACY
+    assert git(repo, "branch", "--list") == "* main\n"
+
+
+def test_a_branch_that_receives_no_file_is_removed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", "services:\n  web:\n    image: nginx\n")
+    (repo / "gpu.yaml").write_text(LEGACY, encoding="utf-8")
+    git(repo, "add", "gpu.yaml")
+    git(repo, "commit", "-qm", "gpu")
+    done = run(tmp_path, "--git-branch", "gpus", "repo/compose.yaml")
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "branch", "--list") == "* main\n"
+
+
+def test_a_file_in_no_repository_is_refused_in_git_mode(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    done = run(tmp_path, "--git-branch", "gpus", "compose.yaml")
+    assert done.returncode == 2
+    assert "compose.yaml: error: not in a git repository; --git-branch needs one" in done.stderr
+    assert (tmp_path / "compose.yaml").read_text(encoding="utf-8") == LEGACY
