@@ -72,10 +72,10 @@ def test_read_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     test_bad_inputs.py, which drops to ``nobody``)."""
     path = make(tmp_path / "compose.yaml", b"a: 1\n", mode=0o200)
 
-    def denied(file: Path, mode: str) -> None:
+    def denied(file: Path, flags: int) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
 
-    monkeypatch.setattr(fileio, "open", denied, raising=False)
+    monkeypatch.setattr(fileio.os, "open", denied)
     with pytest.raises(ReadError) as caught:
         read_source(path)
     assert caught.value.message == "permission denied"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from composemigrate import runner
 from composemigrate.gpu import Form
-from composemigrate.runner import BATCH, IN_FLIGHT, Job, run_all
+from composemigrate.runner import BATCH, IN_FLIGHT, Job, Outcome, run_all
 
 LEGACY = "services:\n  app:\n    runtime: nvidia\n"
 
@@ -42,3 +47,30 @@ def test_a_refused_job_fails_without_reading_the_file(tmp_path: Path) -> None:
     assert outcome.status == "failed"
     assert outcome.error is not None and outcome.error.message == "repository work tree is dirty"
     assert path.read_text() == LEGACY
+
+
+def test_a_worker_that_dies_fails_its_batch_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed by a signal (as libyaml's segfault did) fails only the file it was on:
+    the batches in flight are run again file by file, and a new pool takes the rest. Workers
+    are forked, so they inherit the patched ``run_job``."""
+    count = 6 * BATCH
+    for index in range(count):
+        (tmp_path / f"{index:03d}.yaml").write_text(LEGACY)
+    real = runner.run_job
+
+    def crashing(job: Job) -> Outcome:
+        if job.path.name == "040.yaml":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(job)
+
+    monkeypatch.setattr(runner, "run_job", crashing)
+    jobs = [Job(tmp_path / f"{index:03d}.yaml", Form.DEVICES) for index in range(count)]
+    outcomes = list(run_all(iter(jobs), workers=2))
+    assert [o.path.name for o in outcomes] == [f"{i:03d}.yaml" for i in range(count)]
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert [o.path.name for o in failed] == ["040.yaml"]
+    assert failed[0].error is not None
+    assert failed[0].error.message == "the worker process reading this file died; not migrated"
+    assert {o.status for o in outcomes if o.path.name != "040.yaml"} == {"changed"}

@@ -20,6 +20,7 @@ from composemigrate.gpu import Form
 from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Mode, Report
 from composemigrate.result import MigrationError
 from composemigrate.runner import Job, Outcome, default_workers, migrate_text, run_all
+from composemigrate.terminal import printable
 
 PROGRESS_ABOVE = 8
 """A progress bar appears for more files than this, on a terminal."""
@@ -41,7 +42,7 @@ def _mode(options: dict[str, Any]) -> Mode:
 
 
 def _echo(line: str) -> None:
-    click.echo(line, err=True)
+    click.echo(printable(line), err=True)
 
 
 def _level(options: dict[str, Any]) -> int:

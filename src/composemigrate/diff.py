@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 
+from composemigrate.terminal import printable
+
 Opcode = tuple[str, int, int, int, int]
 
 CONTEXT = 3
@@ -99,7 +101,7 @@ def unified_diff(path: str, old: str, new: str, *, color: bool = False) -> str:
     """The diff from ``old`` to ``new`` with ``a/path`` and ``b/path`` headers; ``""`` if equal."""
     if old == new:
         return ""
-    name = path.lstrip("/")
+    name = printable(path.lstrip("/"))
     a, b = _lines(old), _lines(new)
     out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
     for group in _hunks(_opcodes(a, b)):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from composemigrate import fileio
+
 COMPOSE_PATTERNS: tuple[str, ...] = (
     "compose.yaml",
     "compose.yml",
@@ -78,11 +80,18 @@ def _ignored(ignores: _Ignores, rel: str) -> bool:
     return False
 
 
+IGNORE_FILE_LIMIT = 1024 * 1024
+"""Bytes of a ``.gitignore`` read at most: a real one is far smaller."""
+
+
 def _with_gitignore(directory: Path, rel: str, ignores: _Ignores) -> _Ignores:
+    """``ignores`` and the rules of the directory's own ``.gitignore``: a regular file (a link to
+    ``/dev/zero`` or a FIFO is skipped, as git skips it), its first MiB."""
     try:
-        lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        data, _ = fileio.read_regular(directory / ".gitignore", IGNORE_FILE_LIMIT)
     except OSError:
         return ignores
+    lines = data[:IGNORE_FILE_LIMIT].decode("utf-8", errors="replace")
     return (*ignores, (rel, GitIgnoreSpec.from_lines(lines.split("\n"))))
 
 

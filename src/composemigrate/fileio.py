@@ -60,6 +60,29 @@ class Source:
     stat: os.stat_result
 
 
+class NotRegular(OSError):
+    """A path names a FIFO, device, socket or directory: reading it could hang or never end."""
+
+
+def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file (following symlinks), at most ``limit`` + 1 of them, and its
+    ``stat``. Opened without blocking, so a FIFO is refused at once rather than waited on, and
+    checked to be a regular file before one byte is read (``/dev/zero`` is never read)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(errno.EINVAL, "not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read() if limit is None else file.read(limit + 1)
+    finally:
+        os.close(fd)
+    return data, info
+
+
 def decode(data: bytes) -> str:
     """Strict UTF-8 text of a file's bytes; ``ReadError`` for binary or non-UTF-8 data."""
     if b"\0" in data:
@@ -79,8 +102,10 @@ def env_file_reader(folder: Path) -> Callable[[str], str]:
     in a few words why a file that exists is not one."""
 
     def read(name: str) -> str:
-        with open(folder / name, "rb") as file:
-            data = file.read(ENV_FILE_LIMIT + 1)
+        try:
+            data, _ = read_regular(folder / name, ENV_FILE_LIMIT)
+        except NotRegular as exc:
+            raise ValueError(f"is {exc.strerror}") from None
         if len(data) > ENV_FILE_LIMIT:
             raise ValueError("is larger than 1 MiB")
         if b"\0" in data:
@@ -94,11 +119,12 @@ def env_file_reader(folder: Path) -> Callable[[str], str]:
 
 
 def read_source(path: Path) -> Source:
-    """Read ``path`` (following a symlink) in binary and decode it strictly as UTF-8."""
+    """Read ``path`` (following a symlink) in binary and decode it strictly as UTF-8; a path that
+    is no regular file is refused before it is read."""
     try:
-        with open(path, "rb") as file:
-            info = os.fstat(file.fileno())
-            data = file.read()
+        data, info = read_regular(path)
+    except NotRegular as err:
+        raise ReadError(f"{err.strerror} (a FIFO, device or socket); not read") from None
     except OSError as err:
         raise ReadError(_reason(err)) from None
     return Source(path, decode(data), info)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from composemigrate import refusals, rewrite, yamldoc
+from composemigrate import fileio, refusals, rewrite, yamldoc
 from composemigrate.discovery import COMPOSE_PATTERNS
 from composemigrate.environment import NAMES, env_items, parse_env_file
 from composemigrate.forms import FORMS
@@ -242,12 +242,15 @@ def _shown(path: Path, beside: Path) -> str:
 
 
 def read_text(path: Path) -> str:
-    """The default reader: UTF-8 text of a file, at most 10 MiB."""
-    with open(path, "rb") as file:
-        data = file.read(10 * 1024 * 1024 + 1)
-    if len(data) > 10 * 1024 * 1024 or b"\0" in data:
+    """The default reader: UTF-8 text of a regular file, at most 10 MiB."""
+    data, _ = fileio.read_regular(path, PROJECT_FILE_LIMIT)
+    if len(data) > PROJECT_FILE_LIMIT or b"\0" in data:
         raise ValueError("not a Compose file")
     return data.decode("utf-8")
+
+
+PROJECT_FILE_LIMIT = 10 * 1024 * 1024
+"""Bytes of another file of a project read at most."""
 
 
 def holds_for(

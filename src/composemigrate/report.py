@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from composemigrate.result import Finding, MigrationError
 from composemigrate.runner import Outcome
+from composemigrate.terminal import printable
 
 Mode = Literal["write", "check", "diff"]
 STATUSES = ("changed", "unchanged", "skipped", "failed")
@@ -117,8 +118,8 @@ class Report:
         """The machine-readable report: stable keys, documented in README."""
         files = [
             {
-                "path": str(o.path),
-                "repository": str(o.repo) if o.repo is not None else None,
+                "path": printable(str(o.path)),
+                "repository": printable(str(o.repo)) if o.repo is not None else None,
                 "status": o.status,
                 "written": o.written,
                 "services": list(o.services),
@@ -134,7 +135,8 @@ class Report:
             "interrupted": self.interrupted,
             "files": files,
             "repositories": [
-                {"path": str(repo), "totals": dict(self.totals(repo))} for repo in self.repos()
+                {"path": printable(str(repo)), "totals": dict(self.totals(repo))}
+                for repo in self.repos()
             ],
             "totals": dict(self.totals()),
         }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -145,22 +146,60 @@ def run_all(
                 return
             yield run_job(job)
         return
+    batches = _batches(chain(head, jobs), BATCH)
+    while True:  # a fresh pool after one broke: a worker that dies fails its batch, not the run
+        broken = yield from _run_pool(batches, workers, stopped)
+        if not broken:
+            return
+
+
+def _run_pool(
+    batches: Iterator[list[Job]], workers: int, stopped: Callable[[], bool]
+) -> Generator[Outcome, None, bool]:
+    """Run batches in one pool; True when a worker died (its batches are failed) and batches
+    may be left for a new pool."""
     with ProcessPoolExecutor(max_workers=workers, initializer=_leave_signals_to_the_parent) as pool:
-        pending: deque[Future[list[Outcome]]] = deque()
+        pending: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
+        broken = False
         try:
-            for batch in _batches(chain(head, jobs), BATCH):
+            for batch in batches:
                 if stopped():
                     break
-                pending.append(pool.submit(_run_batch, batch))
+                pending.append((batch, pool.submit(_run_batch, batch)))
                 if len(pending) >= workers * IN_FLIGHT:
-                    yield from pending.popleft().result()
+                    broken = yield from _outcomes(*pending.popleft())
+                    if broken:
+                        break
             while pending:
-                future = pending.popleft()
+                batch, future = pending.popleft()
                 if not (stopped() and future.cancel()):
-                    yield from future.result()
+                    broken = (yield from _outcomes(batch, future)) or broken
         finally:  # a second Ctrl-C: only the batches already running finish
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
+    return broken
+
+
+def _outcomes(batch: list[Job], future: Future[list[Outcome]]) -> Generator[Outcome, None, bool]:
+    """The batch's outcomes; when a worker died, each of its files again, alone in a process of
+    its own, so only the file that kills a worker fails."""
+    try:
+        outcomes = future.result()
+    except BrokenProcessPool:
+        yield from (_isolated(job) for job in batch)
+        return True
+    yield from outcomes
+    return False
+
+
+def _isolated(job: Job) -> Outcome:
+    """One job in a fresh worker: its outcome, or a failure when that worker dies too."""
+    with ProcessPoolExecutor(max_workers=1, initializer=_leave_signals_to_the_parent) as pool:
+        try:
+            return pool.submit(_run_batch, [job]).result()[0]
+        except BrokenProcessPool:
+            error = MigrationError("the worker process reading this file died; not migrated")
+            return Outcome(job.path, "failed", job.repo, error=error)
 
 
 def _leave_signals_to_the_parent() -> None:

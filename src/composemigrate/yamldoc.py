@@ -7,6 +7,7 @@ This is the only module that imports ruamel.yaml. It never emits YAML: the write
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,12 +79,34 @@ def tab_shadow(text: str) -> str:
     return "\n".join(out)
 
 
+MAX_DEPTH = 1000
+"""Nesting refused before parsing: libyaml's composer recurses in C and crashes the process (a
+segfault, not an exception) some tens of thousands of levels down; Compose files nest a dozen."""
+
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def flow_depth(text: str) -> int:
+    """How deep ``[`` and ``{`` nest. Brackets inside strings count too, so this can only
+    over-count; Compose files stay hundreds of levels below the limit all the same."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    for match in _BRACKET.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def compose(text: str) -> list[Node]:
     """Compose every document of ``text`` (BOM already removed) into nodes, libyaml first."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
+    depth = flow_depth(text)
+    if depth > MAX_DEPTH:
+        raise MigrationError(f"nesting deeper than {MAX_DEPTH} levels; not read")
     shadow = tab_shadow(text)
     lines = Lines(text)
     error: Exception | None = None

@@ -17,6 +17,7 @@ from composemigrate import fileio, sizelimit
 from composemigrate.lint import fix_text, lint_text, report, sarif
 from composemigrate.lint.report import Checked
 from composemigrate.result import MigrationError
+from composemigrate.terminal import printable
 
 EPILOG = """\b
 Examples:
@@ -160,7 +161,7 @@ def _output(
 
     for item in checked:
         if item.error is not None:
-            click.echo(item.error.render(item.path), err=True)
+            click.echo(printable(item.error.render(item.path)), err=True)
     if dry_run:
         for item in checked:
             sys.stdout.write(unified_diff(item.path, item.old, item.new, color=color_wanted(color)))

@@ -10,6 +10,7 @@ from typing import Any
 from composemigrate.lint import LintFinding
 from composemigrate.lint.context import SEVERITIES
 from composemigrate.result import MigrationError
+from composemigrate.terminal import printable
 
 JSON_VERSION = 1
 EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
@@ -74,7 +75,9 @@ def summary(files: list[Checked], *, written: bool = True) -> str:
 def to_text(files: list[Checked]) -> str:
     """One ``path:line:col: CODE severity: message`` line per finding."""
     return "".join(
-        finding.render(checked.path) + "\n" for checked in files for finding in checked.findings
+        printable(finding.render(checked.path)) + "\n"
+        for checked in files
+        for finding in checked.findings
     )
 
 
@@ -88,7 +91,7 @@ def to_json(files: list[Checked], host_gpus: int | None) -> str:
         "host_gpus": host_gpus,
         "files": [
             {
-                "path": checked.path,
+                "path": printable(checked.path),
                 "error": _place(checked.error) if checked.error is not None else None,
                 "fixed": checked.fixed,
                 "findings": [

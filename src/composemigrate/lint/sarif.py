@@ -7,6 +7,7 @@ becomes an error notification of the invocation rather than a result.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +24,7 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 def uri(path: str) -> str:
     """A URI reference for a path as given: a relative path stays relative (to the checkout)."""
-    return ("file://" if path.startswith("/") else "") + quote(path)
+    return ("file://" if path.startswith("/") else "") + quote(os.fsencode(path))
 
 
 def describe(rule: Rule) -> dict[str, Any]:
