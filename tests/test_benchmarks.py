@@ -196,3 +196,18 @@ def test_versus_compares_with_a_revision() -> None:
     assert lines[0] == "8 files, jobs 1, median of 1"
     assert lines[2].startswith("at HEAD ") and lines[3].startswith("this tree ")
     assert lines[-1].startswith("this tree / HEAD: wall ")
+
+
+def test_services_prints_the_growth_per_size() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "services.py"), "--sizes", "5", "10", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["services", "seconds", "ms/service", "growth"]
+    assert [line.split()[0] for line in lines[1:]] == ["5", "10"]
+    assert lines[1].endswith("1.00x")

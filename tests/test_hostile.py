@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 GUARD = 120
@@ -118,3 +119,34 @@ def test_deep_flow_nesting_is_refused_before_libyaml_can_crash(tmp_path: Path) -
     assert done.returncode == 2, done.stderr
     assert "bomb.yaml: error: nesting deeper than 1000 levels; not read" in done.stderr
     assert "1 file migrated, 0 unchanged, 0 skipped with warnings, 1 failed." in done.stderr
+
+
+def test_workers_die_with_a_parent_killed_by_sigkill(tmp_path: Path) -> None:
+    """No worker goes on writing files nobody will report once the parent is gone."""
+    tree = tmp_path / "sigkill-marker-tree"
+    for index in range(3000):
+        folder = tree / f"s{index:04d}"
+        folder.mkdir(parents=True)
+        (folder / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "composemigrate", "--to-gpus", "--jobs", "2", "-q", str(tree)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def migrated() -> int:
+        return sum("gpus: all" in p.read_text(encoding="utf-8") for p in tree.glob("*/*.yaml"))
+
+    deadline = time.monotonic() + GUARD
+    while migrated() < 50 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    parent.kill()
+    parent.wait()
+    time.sleep(1.0)
+    settled = migrated()
+    time.sleep(1.0)
+    assert migrated() == settled < 3000
+    left = subprocess.run(
+        ["pgrep", "-f", str(tree)], capture_output=True, text=True, check=False
+    ).stdout
+    assert left == ""

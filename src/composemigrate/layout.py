@@ -130,11 +130,13 @@ def measure(lines: Lines, root: Node, service: Node, service_key: Node) -> Style
     step = key_column(lines, service) - lines.col_of(service_key.start_mark.index)
     if step <= 0 or yamldoc.is_flow(service):
         step = 2
-    for scope in (service, root):
-        counts = dash_offsets(lines, scope)
-        if counts:
-            return Style(step, counts.most_common(1)[0][0])
-    return Style(step, step)
+    counts = dash_offsets(lines, service)
+    if not counts:  # the document's, measured once however many services ask (else quadratic)
+        key = id(root)
+        if key not in lines.measured:
+            lines.measured[key] = dash_offsets(lines, root)
+        counts = lines.measured[key]
+    return Style(step, counts.most_common(1)[0][0] if counts else step)
 
 
 def place_comment(content: str, comment: Comment) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -158,7 +160,9 @@ def _run_pool(
 ) -> Generator[Outcome, None, bool]:
     """Run batches in one pool; True when a worker died (its batches are failed) and batches
     may be left for a new pool."""
-    with ProcessPoolExecutor(max_workers=workers, initializer=_leave_signals_to_the_parent) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_leave_signals_to_the_parent, initargs=(os.getpid(),)
+    ) as pool:
         pending: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
         broken = False
         try:
@@ -194,7 +198,9 @@ def _outcomes(batch: list[Job], future: Future[list[Outcome]]) -> Generator[Outc
 
 def _isolated(job: Job) -> Outcome:
     """One job in a fresh worker: its outcome, or a failure when that worker dies too."""
-    with ProcessPoolExecutor(max_workers=1, initializer=_leave_signals_to_the_parent) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, initializer=_leave_signals_to_the_parent, initargs=(os.getpid(),)
+    ) as pool:
         try:
             return pool.submit(_run_batch, [job]).result()[0]
         except BrokenProcessPool:
@@ -202,11 +208,21 @@ def _isolated(job: Job) -> Outcome:
             return Outcome(job.path, "failed", job.repo, error=error)
 
 
-def _leave_signals_to_the_parent() -> None:
+def _leave_signals_to_the_parent(parent: int) -> None:
     """Ctrl-C reaches the whole process group: workers finish their batch and the parent, which
-    stops handing out files, reports it."""
+    stops handing out files, reports it. A worker whose parent dies (even by SIGKILL) dies too,
+    instead of writing files nobody reports."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent thread exits."""
 
 
 def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:

@@ -28,6 +28,8 @@ class Lines:
         self.text = text
         self.starts = [0]
         self.starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        self.measured: dict[int, Counter[int]] = {}
+        """Layout figures of a whole document, by the id of its root, measured once."""
 
     def __len__(self) -> int:
         return len(self.starts)
