@@ -225,3 +225,55 @@ def test_write_refuses_unencodable_text(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="cannot be encoded as UTF-8"):
         write_atomic(read_source(path), "a: \udcff\n")
     assert path.read_bytes() == OLD.encode()
+
+
+def test_a_file_with_several_hard_links_is_not_split(tmp_path: Path) -> None:
+    path = make(tmp_path / "compose.yaml", b"a: 1\n")
+    os.link(path, tmp_path / "copy.yaml")
+    source = read_source(path)
+    with pytest.raises(WriteError) as caught:
+        write_atomic(source, "a: 2\n")
+    assert caught.value.message == "has 2 hard links, which a rewrite would split; not overwritten"
+    assert path.read_bytes() == b"a: 1\n"
+    assert os.stat(path).st_ino == os.stat(tmp_path / "copy.yaml").st_ino
+
+
+def test_a_file_without_write_bits_is_refused_even_for_root(tmp_path: Path) -> None:
+    path = make(tmp_path / "compose.yaml", b"a: 1\n", mode=0o444)
+    with pytest.raises(WriteError) as caught:
+        write_atomic(read_source(path), "a: 2\n")
+    assert caught.value.message == "permission denied"
+    assert path.read_bytes() == b"a: 1\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_extended_attributes_are_kept(tmp_path: Path) -> None:
+    path = make(tmp_path / "compose.yaml", b"a: 1\n")
+    try:
+        os.setxattr(path, "user.team", b"gpu-platform")
+    except OSError as err:
+        pytest.skip(f"this file system takes no user.* attribute: {err.strerror}")
+    write_atomic(read_source(path), "a: 2\n")
+    assert path.read_bytes() == b"a: 2\n"
+    assert os.getxattr(path, "user.team") == b"gpu-platform"
+
+
+def test_a_file_whose_owner_cannot_be_kept_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make(tmp_path / "compose.yaml", b"a: 1\n", mode=0o664)
+    source = read_source(path)
+    foreign = os.stat_result((*source.stat[:4], source.stat.st_uid + 1, *source.stat[5:]))
+    source = fileio.Source(path, source.text, foreign)
+
+    def refuse(fd: int, uid: int, gid: int) -> None:
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(fileio.os, "fchown", refuse)
+    monkeypatch.setattr(fileio, "_unchanged", lambda source, target: True)  # a rebuilt stat
+    with pytest.raises(WriteError) as caught:
+        write_atomic(source, "a: 2\n")
+    assert caught.value.message.startswith(f"owned by uid {foreign.st_uid}, gid ")
+    assert caught.value.message.endswith("which the rewritten file could not keep; not overwritten")
+    assert path.read_bytes() == b"a: 1\n"
+    assert leftovers(tmp_path) == []

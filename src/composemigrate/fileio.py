@@ -150,11 +150,32 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _copy_owner_and_mode(fd: int, original: os.stat_result) -> None:
-    """Give the temporary file the original's owner (when allowed) and permission bits."""
-    if (original.st_uid, original.st_gid) != (os.getuid(), os.getgid()):
-        with contextlib.suppress(PermissionError):
+    """Give the temporary file the original's owner, group and permission bits, or refuse: a
+    rewrite must not hand another user's file to the user running the tool."""
+    if (original.st_uid, original.st_gid) != (os.geteuid(), os.getegid()):
+        try:
             os.fchown(fd, original.st_uid, original.st_gid)
+        except PermissionError:
+            owner = f"uid {original.st_uid}, gid {original.st_gid}"
+            raise WriteError(
+                f"owned by {owner}, which the rewritten file could not keep; not overwritten"
+            ) from None
     os.fchmod(fd, stat.S_IMODE(original.st_mode))
+
+
+def _copy_xattrs(fd: int, target: Path) -> None:
+    """Give the temporary file the original's extended attributes (ACLs, labels, ``user.*``)."""
+    try:
+        names = os.listxattr(target)
+    except OSError as err:
+        if err.errno in (errno.ENOTSUP, errno.ENOSYS):
+            return
+        raise
+    for name in names:
+        try:
+            os.setxattr(fd, name, os.getxattr(target, name))
+        except OSError:
+            raise WriteError(f"cannot keep extended attribute {name}; not overwritten") from None
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -175,16 +196,23 @@ def _read_only_mount(path: Path) -> bool:
 def write_atomic(source: Source, text: str) -> None:
     """Replace the file ``source`` was read from with ``text`` (UTF-8), or raise ``WriteError``.
 
-    A symlink is resolved: its target is rewritten and the link stays a link. A hard link is
-    not kept (the path gets a new inode), which is the price of never leaving a half-written file.
+    A symlink is resolved: its target is rewritten and the link stays a link. The new file keeps
+    the owner, group, mode and extended attributes, or is not written. A file with several hard
+    links, or without a write bit (for root too), is refused: a rename would split the links, and
+    read-only means read-only.
     """
     if not stat.S_ISREG(source.stat.st_mode):
         raise WriteError("not a regular file; not overwritten")
     target = Path(os.path.realpath(source.path))
     if not _unchanged(source, target):
         raise WriteError("changed on disk since it was read; not overwritten")
-    if not os.access(target, os.W_OK) and not _read_only_mount(target):
+    writable = os.access(target, os.W_OK) and stat.S_IMODE(source.stat.st_mode) & 0o222
+    if not writable and not _read_only_mount(target):
         raise WriteError("permission denied")
+    if source.stat.st_nlink > 1:
+        raise WriteError(
+            f"has {source.stat.st_nlink} hard links, which a rewrite would split; not overwritten"
+        )
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as err:
@@ -199,6 +227,7 @@ def write_atomic(source: Source, text: str) -> None:
     try:
         try:
             _copy_owner_and_mode(fd, source.stat)
+            _copy_xattrs(fd, target)
             _write_all(fd, data)
             os.fsync(fd)
         finally:
