@@ -150,3 +150,37 @@ def test_workers_die_with_a_parent_killed_by_sigkill(tmp_path: Path) -> None:
         ["pgrep", "-f", str(tree)], capture_output=True, text=True, check=False
     ).stdout
     assert left == ""
+
+
+def test_a_path_past_path_max_fails_alone(tmp_path: Path) -> None:
+    deep = tmp_path / "long"
+    deep.mkdir()
+    here = os.open(deep, os.O_RDONLY)
+    try:
+        for _ in range(25):  # 25 x 201 bytes: past PATH_MAX (4,096), each step made relatively
+            os.mkdir("d" * 200, dir_fd=here)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=here)
+            os.close(here)
+            here = inner
+    finally:
+        os.close(here)
+    (tmp_path / "good.yaml").write_text(LEGACY, encoding="utf-8")
+    done = run(tmp_path, "long", "good.yaml")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (error,) = [line for line in done.stderr.splitlines() if ": error: " in line]
+    assert error.startswith("long/" + "d" * 200) and error.endswith(": error: file name too long")
+    assert "1 file migrated, 0 unchanged, 0 skipped with warnings, 1 failed." in done.stderr
+
+
+def test_a_gitignore_pattern_that_would_backtrack_forever_is_not_honoured(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*a*a*a*a*a*a*a*a*a*a*a*a*b\n*.log\n", encoding="utf-8")
+    folder = tmp_path / ("a" * 200)
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    (tmp_path / "compose.log").mkdir()
+    (tmp_path / "compose.log" / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    done = run(tmp_path, "--check", ".")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"would migrate {folder.name}/compose.yaml (services: app)\n")
+    assert "compose.log" not in done.stderr

@@ -11,6 +11,7 @@ whatever the number of arguments or links that reach it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -91,8 +92,17 @@ def _with_gitignore(directory: Path, rel: str, ignores: _Ignores) -> _Ignores:
         data, _ = fileio.read_regular(directory / ".gitignore", IGNORE_FILE_LIMIT)
     except OSError:
         return ignores
-    lines = data[:IGNORE_FILE_LIMIT].decode("utf-8", errors="replace")
-    return (*ignores, (rel, GitIgnoreSpec.from_lines(lines.split("\n"))))
+    lines = data[:IGNORE_FILE_LIMIT].decode("utf-8", errors="replace").split("\n")
+    bounded = [line for line in lines if _STARS.sub("", line).count("*") <= MAX_STARS]
+    return (*ignores, (rel, GitIgnoreSpec.from_lines(bounded)))
+
+
+MAX_STARS = 3
+"""Single ``*`` wildcards a ``.gitignore`` pattern may hold and still be honoured: the regular
+expression a pattern becomes backtracks exponentially in them (``*a*a*a*a*a*b`` took minutes on
+one long name), where git's own matcher does not."""
+
+_STARS = re.compile(r"\*\*+")
 
 
 def _inside(real: str, root: str) -> bool:
@@ -193,27 +203,44 @@ class _Walk:
                 frame.path / entry.name,
                 f"{frame.rel}/{entry.name}" if frame.rel else entry.name,
             )
-            link = entry.is_symlink()
-            real = os.path.realpath(path) if link else os.path.join(frame.real, entry.name)
-            if link and not _inside(real, self.real):
-                continue
-            via_link = link or frame.linked
-            if entry.is_dir():
-                if not _walkable(path, rel, frame.ignores, self.rules):
-                    continue
-                if via_link:
-                    if real in linked_dirs or self._enters(real) is not None:
-                        continue
-                    linked_dirs.add(real)
-                ignores = self._ignores_in(path, rel, frame.ignores)
-                stack.append(self._frame(path, real, rel, ignores, frame.repo, linked=via_link))
-            elif (
-                entry.is_file()
-                and not _ignored(frame.ignores, rel)
-                and self.rules.takes(rel, entry.name)
-                and _first_time(real, [*earlier, self] if via_link else earlier, seen, via_link)
-            ):
+            try:
+                yield from self._visit(entry, path, rel, frame, stack, linked_dirs, earlier, seen)
+            except OSError:  # a name past PATH_MAX, a vanished entry: that path fails, alone
                 yield Discovered(path, frame.repo)
+
+    def _visit(
+        self,
+        entry: os.DirEntry[str],
+        path: Path,
+        rel: str,
+        frame: _Frame,
+        stack: list[_Frame],
+        linked_dirs: set[str],
+        earlier: Sequence[_Walk],
+        seen: set[str],
+    ) -> Iterator[Discovered]:
+        """One entry of a directory: a directory goes on ``stack``, a wanted file comes out."""
+        link = entry.is_symlink()
+        real = os.path.realpath(path) if link else os.path.join(frame.real, entry.name)
+        if link and not _inside(real, self.real):
+            return
+        via_link = link or frame.linked
+        if entry.is_dir():
+            if not _walkable(path, rel, frame.ignores, self.rules):
+                return
+            if via_link:
+                if real in linked_dirs or self._enters(real) is not None:
+                    return
+                linked_dirs.add(real)
+            ignores = self._ignores_in(path, rel, frame.ignores)
+            stack.append(self._frame(path, real, rel, ignores, frame.repo, linked=via_link))
+        elif (
+            entry.is_file()
+            and not _ignored(frame.ignores, rel)
+            and self.rules.takes(rel, entry.name)
+            and _first_time(real, [*earlier, self] if via_link else earlier, seen, via_link)
+        ):
+            yield Discovered(path, frame.repo)
 
     @staticmethod
     def _frame(
