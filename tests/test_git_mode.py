@@ -157,3 +157,23 @@ def test_a_file_in_no_repository_is_refused_in_git_mode(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "compose.yaml: error: not in a git repository; --git-branch needs one" in done.stderr
     assert (tmp_path / "compose.yaml").read_text(encoding="utf-8") == LEGACY
+
+
+def test_compose_files_git_tracks_are_taken_whatever_gitignore_says(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".gitignore").write_text("compose.override.yaml\nbuild/\n", encoding="utf-8")
+    extra = "services:\n  extra:\n    runtime: nvidia\n"
+    (repo / "compose.override.yaml").write_text(extra, encoding="utf-8")
+    (repo / "build").mkdir()
+    (repo / "build" / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    git(repo, "add", "--force", ".gitignore", "compose.override.yaml", "build/compose.yaml")
+    git(repo, "commit", "-qm", "tracked although ignored")
+    (repo / "build" / "docker-compose.yml").write_text(LEGACY, encoding="utf-8")  # untracked
+    done = run(tmp_path, "--check", "repo")
+    assert done.returncode == 1, done.stderr
+    migrated = [line for line in done.stderr.splitlines() if line.startswith("would migrate")]
+    assert migrated == [
+        "would migrate repo/build/compose.yaml (services: app)",
+        "would migrate repo/compose.override.yaml (services: extra)",
+        "would migrate repo/compose.yaml (services: app)",
+    ]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
-from composemigrate import fileio
+from composemigrate import fileio, gitops
 
 COMPOSE_PATTERNS: tuple[str, ...] = (
     "compose.yaml",
@@ -154,9 +154,23 @@ class _Walk:
         self.root = root
         self.real = os.path.realpath(root)
         self.rules = rules
+        self.tracked: dict[Path, frozenset[str]] = {}
+        """What git tracks, by repository, asked once when an ignore rule first matches there."""
         self._top = self._ignores_in(root, "", ())
         """The ignore rules inside the root: its own ``.gitignore``, read once."""
         self._entered: dict[str, _Ignores | None] = {}
+
+    def _tracks(self, repo: Path | None, path: Path, *, below: bool = False) -> bool:
+        """Whether git tracks ``path`` (or, with ``below``, a file under it): git ignores only
+        untracked files, so a tracked one is taken whatever ``.gitignore`` says. Git is asked
+        once per repository, and only when an ignore rule matches."""
+        if repo is None or not self.rules.use_ignore:
+            return False
+        if repo not in self.tracked:
+            self.tracked[repo] = gitops.tracked(repo)
+        rel = os.path.relpath(os.path.abspath(path), repo).replace(os.sep, "/")
+        files = self.tracked[repo]
+        return any(name.startswith(rel + "/") for name in files) if below else rel in files
 
     def _ignores_in(self, directory: Path, rel: str, ignores: _Ignores) -> _Ignores:
         return _with_gitignore(directory, rel, ignores) if self.rules.use_ignore else ignores
@@ -226,7 +240,9 @@ class _Walk:
             return
         via_link = link or frame.linked
         if entry.is_dir():
-            if not _walkable(path, rel, frame.ignores, self.rules):
+            if not _walkable(path, rel, frame.ignores, self.rules) and not (
+                self._tracks(frame.repo, path, below=True) and _walkable(path, rel, (), self.rules)
+            ):
                 return
             if via_link:
                 if real in linked_dirs or self._enters(real) is not None:
@@ -236,8 +252,8 @@ class _Walk:
             stack.append(self._frame(path, real, rel, ignores, frame.repo, linked=via_link))
         elif (
             entry.is_file()
-            and not _ignored(frame.ignores, rel)
             and self.rules.takes(rel, entry.name)
+            and (not _ignored(frame.ignores, rel) or self._tracks(frame.repo, path))
             and _first_time(real, [*earlier, self] if via_link else earlier, seen, via_link)
         ):
             yield Discovered(path, frame.repo)

@@ -71,6 +71,15 @@ def repo_root(path: Path) -> Path | None:
     return Path(top) if done.returncode == 0 and top else None
 
 
+def tracked(repo: Path) -> frozenset[str]:
+    """The paths git tracks in ``repo``, relative to its top; empty when git cannot say."""
+    try:
+        done = _git(repo, "ls-files", "-z", "--full-name", check=False)
+    except GitError:
+        return frozenset()
+    return frozenset(done.stdout.split("\0")[:-1]) if done.returncode == 0 else frozenset()
+
+
 def is_dirty(repo: Path) -> bool:
     """True when anything is staged, modified or untracked (whatever status.showUntrackedFiles)."""
     return bool(_git(repo, "status", "--porcelain", "--untracked-files=normal").stdout)
