@@ -7,6 +7,7 @@ fail it (the limit is a guard, not a speed requirement).
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -184,3 +185,31 @@ def test_a_gitignore_pattern_that_would_backtrack_forever_is_not_honoured(tmp_pa
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith(f"would migrate {folder.name}/compose.yaml (services: app)\n")
     assert "compose.log" not in done.stderr
+
+
+def test_lint_never_expands_an_alias_bomb_in_device_ids(tmp_path: Path) -> None:
+    """A billion laughs as a device id: lint reports it in a moment, under 512 MB."""
+    lines = ['x-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in "bcdefghij":
+        lines.append(f"x-{level}: &{level} [" + ", ".join([f"*{chr(ord(level) - 1)}"] * 9) + "]")
+    text = "\n".join(lines) + (
+        "\nservices:\n  app:\n    deploy:\n      resources:\n        reservations:\n"
+        "          devices:\n            - driver: nvidia\n              device_ids: [*j]\n"
+        "              capabilities: [gpu]\n"
+    )
+    (tmp_path / "compose.yaml").write_text(text, encoding="utf-8")
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "composemigrate", "lint", "compose.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=GUARD,
+        preexec_fn=cap,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "compose.yaml:10:6: CM104 error: device_ids entries must be strings\n" in done.stdout

@@ -74,3 +74,18 @@ def test_a_worker_that_dies_fails_its_batch_and_the_run_goes_on(
     assert failed[0].error is not None
     assert failed[0].error.message == "the worker process reading this file died; not migrated"
     assert {o.status for o in outcomes if o.path.name != "040.yaml"} == {"changed"}
+
+
+def test_a_link_swapped_in_after_the_walk_does_not_lead_out(tmp_path: Path) -> None:
+    """The walk saw a regular file in ``tree``; by the time it is opened, a link to a file
+    outside has taken its place. The file outside is neither read nor written."""
+    tree, outside = tmp_path / "tree", tmp_path / "outside.yaml"
+    tree.mkdir()
+    outside.write_text(LEGACY)
+    (tree / "compose.yaml").symlink_to(outside)
+    job = Job(tree / "compose.yaml", Form.DEVICES, write=True, within=str(tree.resolve()))
+    outcome = runner.run_job(job)
+    assert outcome.status == "failed"
+    assert outcome.error is not None
+    assert outcome.error.message == "leads out of the folder walked (a link swapped in?); not read"
+    assert outside.read_text() == LEGACY

@@ -100,7 +100,7 @@ def _in_listed_repo(item: discovery.Discovered, listed: list[Path]) -> discovery
     real = item.path.resolve()
     for root in listed:
         if real.is_relative_to(root):
-            return discovery.Discovered(item.path, root)
+            return discovery.Discovered(item.path, root, item.within)
     return item
 
 
@@ -177,6 +177,7 @@ def _jobs(
             refusal=branches.refusal(item, report),
             max_bytes=max_bytes,
             together=tuple(options["files"]),
+            within=item.within,
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -48,6 +48,9 @@ class Discovered:
 
     path: Path
     repo: Path | None
+    within: str | None = field(default=None, compare=False)
+    """For a file found by a walk: the real path of the walked folder, which the file must
+    still lie in when it is opened (a link swapped in after the walk must not lead out)."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ class _Walk:
             try:
                 yield from self._visit(entry, path, rel, frame, stack, linked_dirs, earlier, seen)
             except OSError:  # a name past PATH_MAX, a vanished entry: that path fails, alone
-                yield Discovered(path, frame.repo)
+                yield Discovered(path, frame.repo, self.real)
 
     def _visit(
         self,
@@ -256,7 +259,7 @@ class _Walk:
             and (not _ignored(frame.ignores, rel) or self._tracks(frame.repo, path))
             and _first_time(real, [*earlier, self] if via_link else earlier, seen, via_link)
         ):
-            yield Discovered(path, frame.repo)
+            yield Discovered(path, frame.repo, self.real)
 
     @staticmethod
     def _frame(

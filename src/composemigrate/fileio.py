@@ -64,13 +64,35 @@ class NotRegular(OSError):
     """A path names a FIFO, device, socket or directory: reading it could hang or never end."""
 
 
-def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+class Outside(OSError):
+    """The file opened is not in the folder it was found in: a link was swapped in."""
+
+
+def _opened_within(path: Path | str, info: os.stat_result, within: str) -> bool:
+    """Whether the file opened (``info``) is the one the path's real path names, inside
+    ``within``: a link swapped in before the open leads out, one swapped after names another."""
+    real = os.path.realpath(path)
+    if not (real == within or real.startswith(within.rstrip(os.sep) + os.sep)):
+        return False
+    try:
+        now = os.stat(real)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
+
+
+def read_regular(
+    path: Path | str, limit: int | None = None, within: str | None = None
+) -> tuple[bytes, os.stat_result]:
     """The bytes of a regular file (following symlinks), at most ``limit`` + 1 of them, and its
     ``stat``. Opened without blocking, so a FIFO is refused at once rather than waited on, and
-    checked to be a regular file before one byte is read (``/dev/zero`` is never read)."""
+    checked to be a regular file before one byte is read (``/dev/zero`` is never read). With
+    ``within``, the file opened must be the one whose real path lies in that folder."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
+        if within is not None and not _opened_within(path, info, within):
+            raise Outside(errno.EXDEV, "leads out of the folder walked (a link swapped in?)")
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory")
         if not stat.S_ISREG(info.st_mode):
@@ -118,13 +140,15 @@ def env_file_reader(folder: Path) -> Callable[[str], str]:
     return read
 
 
-def read_source(path: Path) -> Source:
+def read_source(path: Path, within: str | None = None) -> Source:
     """Read ``path`` (following a symlink) in binary and decode it strictly as UTF-8; a path that
-    is no regular file is refused before it is read."""
+    is no regular file, or (with ``within``) leads out of that folder, is refused unread."""
     try:
-        data, info = read_regular(path)
+        data, info = read_regular(path, within=within)
     except NotRegular as err:
         raise ReadError(f"{err.strerror} (a FIFO, device or socket); not read") from None
+    except Outside as err:
+        raise ReadError(f"{err.strerror}; not read") from None
     except OSError as err:
         raise ReadError(_reason(err)) from None
     return Source(path, decode(data), info)

@@ -50,6 +50,8 @@ class Job:
     """A file larger than this that would need parsing is refused before it is parsed."""
     together: tuple[Path, ...] = ()
     """The files given as one project with ``-f``; empty: the file's folder decides."""
+    within: str | None = None
+    """The real folder the file must lie in when opened (see ``Discovered.within``)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def run_job(job: Job) -> Outcome:
     if job.refusal is not None:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(job.refusal))
     try:
-        source = fileio.read_source(job.path)
+        source = fileio.read_source(job.path, job.within)
     except fileio.ReadError as exc:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(exc.message))
     try:

@@ -42,7 +42,11 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
             continue
         lines = view.lines
         fixable = all(entries.is_plain_int(lines, item) for item in bad)
-        fix = tuple(entries.quote(item) for item in bad) if fixable else ()
+        if not fixable:  # an entry may be a collection: never print it (an alias bomb expands)
+            yield Hit(entries.at(bad[0]), "device_ids entries must be strings")
+            continue
         quoted = ", ".join(f"'{item.value}'" for item in bad)
-        hint = f"; quote them: {quoted}" if fixable else ""
-        yield Hit(entries.at(bad[0]), f"device_ids entries must be strings{hint}", fix)
+        fix = tuple(entries.quote(item) for item in bad)
+        yield Hit(
+            entries.at(bad[0]), f"device_ids entries must be strings; quote them: {quoted}", fix
+        )
