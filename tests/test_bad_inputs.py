@@ -610,3 +610,19 @@ def test_interrupt_during_a_write_leaves_the_file_whole_and_no_temporary_file(
     assert bad.read_text(encoding="utf-8") == GOOD
     assert good.read_text(encoding="utf-8") == GOOD
     assert leftovers(tmp_path) == []
+
+
+def test_a_file_far_over_the_limit_is_never_held_whole(tmp_path: Path) -> None:
+    """256 MB under a 200 MB address space: the file is looked at a piece at a time, so the
+    error is the size, not memory."""
+    big = tmp_path / "big.yaml"
+    with big.open("w", encoding="utf-8") as file:
+        file.write("services:\n")
+        file.writelines("# " + "x" * 97 + "\n" for _ in range(2_560_000))
+        file.write("  app:\n    runtime: nvidia\n")
+    good = good_file(tmp_path)
+    done = run_cli(tmp_path, "big.yaml", "good.yaml", limit_memory=200 * 2**20)
+    assert errors(done.stderr) == [
+        "big.yaml: error: 256.0 MB is more than --max-size allows (10 MB); file left unchanged"
+    ]
+    assert good.read_text(encoding="utf-8") == MIGRATED

@@ -8,8 +8,10 @@ nothing of a repository runs, a refused repository is never written, and the bat
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,47 @@ def test_compose_files_git_tracks_are_taken_whatever_gitignore_says(tmp_path: Pa
         "would migrate repo/compose.override.yaml (services: extra)",
         "would migrate repo/compose.yaml (services: app)",
     ]
+
+
+def test_an_interrupt_finishes_the_repository_under_way_and_starts_no_other(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C (SIGINT to the process group) in a three-repository batch: each repository ends
+    either wholly migrated and committed on the branch, or untouched on main."""
+    repos = []
+    for name in ("a", "b", "c"):
+        repo = tmp_path / name
+        repo.mkdir()
+        git(repo, "init", "--quiet", "--initial-branch=main")
+        for index in range(300):
+            (repo / f"s{index:03d}").mkdir()
+            (repo / f"s{index:03d}" / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+        git(repo, "add", "--all")
+        git(repo, "commit", "--quiet", "-m", "initial")
+        repos.append(repo)
+    (tmp_path / "repos.txt").write_text("a\nb\nc\n", encoding="utf-8")
+    command = [sys.executable, "-m", "composemigrate", "--to-gpus", "--jobs", "1", "-q"]
+    process = subprocess.Popen(
+        [*command, "--repos-from", "repos.txt", "--git-branch", "gpus", "--git-commit"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    first = repos[0] / "s000" / "compose.yaml"
+    deadline = time.monotonic() + 120
+    while "gpus: all" not in first.read_text(encoding="utf-8") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert "interrupted: " in stderr
+    states = []
+    for repo in repos:
+        texts = {p.read_text(encoding="utf-8") for p in repo.glob("*/compose.yaml")}
+        branch = git(repo, "branch", "--show-current").strip()
+        states.append((texts, branch, git(repo, "status", "--porcelain")))
+    assert states[0] == ({MIGRATED}, "gpus", "")
+    for texts, branch, status in states[1:]:
+        assert (texts, branch, status) in (({MIGRATED}, "gpus", ""), ({LEGACY}, "main", ""))
+    assert states[2] == ({LEGACY}, "main", "")

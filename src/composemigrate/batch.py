@@ -159,13 +159,19 @@ def _jobs(
     options: dict[str, Any],
     report: Report,
     branches: Branches,
+    stopped: Callable[[], bool],
 ) -> Iterator[Job]:
     """A job per file, made as the pool asks for them; with ``--git-branch``, a repository is
-    checked and put on the new branch before the first of its files is handed out, and the files
-    of one that fails the check are refused."""
+    checked and put on the new branch before the first of its files is handed out, the files
+    of one that fails the check are refused, and a stop comes only between repositories, so the
+    one under way is finished, never left half migrated."""
     mode = report.mode
     max_bytes = sizelimit.limit_bytes(options["max_size"])
+    under_way: Path | None = None
     for item in targets:
+        if stopped() and (branches.name is None or item.repo != under_way):
+            return
+        under_way = item.repo
         yield Job(
             item.path,
             to,
@@ -202,8 +208,9 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
     color = color_wanted(options["color"])
     branches = Branches(options["git_branch"] if mode == "write" else None)
     with _stop_on_signal() as stopped:
-        jobs = _jobs(_targets(roots, options), to, options, report, branches)
-        outcomes = run_all(jobs, options["jobs"] or default_workers(), stopped)
+        jobs = _jobs(_targets(roots, options), to, options, report, branches, stopped)
+        workers = options["jobs"] or default_workers()
+        outcomes = run_all(jobs, workers, stopped if branches.name is None else lambda: False)
         try:
             for outcome in _progress(outcomes, total, total > PROGRESS_ABOVE):
                 report.add(outcome)

@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +103,30 @@ def read_regular(
     finally:
         os.close(fd)
     return data, info
+
+
+PIECE = 1 << 20
+"""Bytes of a large file looked at a time."""
+
+OVERLAP = 64
+"""Bytes each piece shares with the next, so that a word cut in two is still seen whole."""
+
+
+def pieces(path: Path, within: str | None = None) -> Iterator[str]:
+    """A large file's text a piece at a time (overlapping), to look for words without holding
+    it whole; ``ReadError`` for a binary file or one that leads out of ``within``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if within is not None and not _opened_within(path, info, within):
+            raise ReadError("leads out of the folder walked (a link swapped in?); not read")
+        tail = b""
+        while chunk := file.read(PIECE):
+            if b"\0" in chunk:
+                raise ReadError("binary file (NUL byte)")
+            data = tail + chunk
+            yield data.decode("utf-8", errors="replace")
+            tail = data[-OVERLAP:]
 
 
 def decode(data: bytes) -> str:

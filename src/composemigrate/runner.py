@@ -69,17 +69,28 @@ class Outcome:
     written: bool = False
 
 
-def migrate_text(text: str, path: Path, job: Job) -> Result:
-    """The right rewriter for the file: Python sources through libcst, all else as Compose.
-    A file the rewriter would parse is first held to ``job.max_bytes``."""
+def parsed_by(path: Path, job: Job) -> Callable[[str], bool]:
+    """The cheap gate of the rewriter ``path`` goes to: whether a text of it would be parsed.
+    Each gate looks for words, so it may be asked of a file piece by piece."""
     if path.suffix == ".py":
         from composemigrate import pysdk
 
-        sizelimit.check(text, job.max_bytes, pysdk.needs_parsing)
+        return pysdk.needs_parsing
+    from composemigrate import rewrite
+
+    return lambda text: rewrite.needs_parsing(text, job.drop_version)
+
+
+def migrate_text(text: str, path: Path, job: Job) -> Result:
+    """The right rewriter for the file: Python sources through libcst, all else as Compose.
+    A file the rewriter would parse is first held to ``job.max_bytes``."""
+    sizelimit.check(text, job.max_bytes, parsed_by(path, job))
+    if path.suffix == ".py":
+        from composemigrate import pysdk
+
         return pysdk.migrate_python(text, job.to)
     from composemigrate import fileio, projects, rewrite
 
-    sizelimit.check(text, job.max_bytes, lambda text: rewrite.needs_parsing(text, job.drop_version))
     gated = rewrite.might_have_gpus(text) and path.name != "-"
     held = projects.holds_for(path, job.together) if gated else {}
     return rewrite.migrate(
@@ -98,6 +109,13 @@ def run_job(job: Job) -> Outcome:
 
     if job.refusal is not None:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(job.refusal))
+    try:
+        large = sizelimit.large_file(job.path, job.max_bytes, parsed_by(job.path, job), job.within)
+    except (fileio.ReadError, MigrationError) as exc:
+        error = exc if isinstance(exc, MigrationError) else MigrationError(exc.message)
+        return Outcome(job.path, "failed", job.repo, error=error)
+    if large:
+        return Outcome(job.path, "unchanged", job.repo)
     try:
         source = fileio.read_source(job.path, job.within)
     except fileio.ReadError as exc:

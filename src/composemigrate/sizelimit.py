@@ -7,11 +7,15 @@ clear error at once.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from composemigrate import fileio
 from composemigrate.result import MigrationError
 
 DEFAULT_MB = 10
@@ -47,3 +51,27 @@ def check(text: str, limit: int | None, parsed: Callable[[str], bool] = lambda t
             f"{size / 1e6:.1f} MB is more than --max-size allows ({limit / 1e6:g} MB); "
             "file left unchanged"
         )
+
+
+def large_file(
+    path: Path, limit: int | None, parsed: Callable[[str], bool], within: str | None = None
+) -> bool:
+    """For a regular file over ``limit`` bytes, never held in memory whole: raise
+    ``MigrationError`` when a piece of it would be parsed, else True (nothing to do). False
+    when the file is within the limit (or cannot be looked at: reading it will say why)."""
+    if limit is None:
+        return False
+    try:
+        info = os.stat(path)
+        if info.st_size <= limit or not stat.S_ISREG(info.st_mode):
+            return False
+        wanted = any(parsed(piece) for piece in fileio.pieces(path, within))
+    except OSError:
+        return False
+    size = info.st_size
+    if wanted:
+        raise MigrationError(
+            f"{size / 1e6:.1f} MB is more than --max-size allows ({limit / 1e6:g} MB); "
+            "file left unchanged"
+        )
+    return True
