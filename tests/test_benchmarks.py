@@ -178,8 +178,8 @@ def test_coverage_counts_migrated_and_refused_services(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     rows = {line.split(" | ")[0].strip("| "): line for line in done.stdout.splitlines()}
-    assert rows["--to-devices"] == "| --to-devices | 2 | 1 | 50.0% | - | CM501 1 |"
-    assert rows["--to-runtime"] == "| --to-runtime | 0 | 0 | 0.0% | - | - |"
+    assert rows["--to-devices"] == "| --to-devices | 2 | 1 | 50.0% | - | CM501 1 | 0 |"
+    assert rows["--to-runtime"] == "| --to-runtime | 0 | 0 | 0.0% | - | - | 0 |"
 
 
 def test_versus_compares_with_a_revision() -> None:

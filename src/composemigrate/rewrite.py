@@ -258,6 +258,56 @@ def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
     return bad
 
 
+def _together(
+    bad: set[str], plans: list[Plan], index: int, body: str, env_files: EnvFileReader | None
+) -> list[Edit] | None:
+    """The document's edits when the services that edit a shared anchor differently may all be
+    migrated at once: each of them has a plan (none only reaches the anchor), one block goes in
+    at each place, and with every edit applied each asks for the GPUs it asked for before. A
+    service that keeps its own ``NVIDIA_*`` entries beside a merged anchor is the usual case."""
+    planned = {p.view.name: p.view for p in plans}
+    if not bad <= planned.keys():
+        return None
+    edits = _one_block_per_place([edit for p in plans for edit in p.edits])
+    if edits is None:
+        return None
+    try:
+        after = edit_engine.apply(body, edits)
+        states = {v.name: gpu_state(v) for i, v in _indexed(after, env_files) if i == index}
+    except (edit_engine.EditConflict, MigrationError):
+        return None
+    same = all(states.get(name) == gpu_state(planned[name]) for name in bad)
+    return edits if same else None
+
+
+def _one_block_per_place(edits: list[Edit]) -> list[Edit] | None:
+    """The edits with one block inserted at each place: services that merge one anchor each
+    plan the same new block there, some carrying the comments of lines only they removed. The
+    block whose comments include every other's stands for all; None when the blocks differ in
+    more than comments."""
+    blocks: dict[int, list[Edit]] = {}
+    for edit in edits:
+        if edit.start == edit.end:
+            blocks.setdefault(edit.start, []).append(edit)
+    kept = [edit for edit in edits if edit.start != edit.end]
+    for found in blocks.values():
+        shapes = {_uncommented(edit.new) for edit in found}
+        comments = [Counter(_comments(edit.new)) for edit in found]
+        widest = max(range(len(found)), key=lambda index: sum(comments[index].values()))
+        if len(shapes) > 1 or any(c - comments[widest] for c in comments):
+            return None
+        kept.append(found[widest])
+    return kept
+
+
+def _uncommented(text: str) -> tuple[str, ...]:
+    return tuple(line for line in text.split("\n") if not line.lstrip().startswith("#"))
+
+
+def _comments(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.lstrip().startswith("#")]
+
+
 _States = dict[tuple[str, int], tuple[frozenset[object], tuple[int, int]]]
 """Each service's GPU state and place (line, column), by name and document index."""
 
@@ -321,13 +371,16 @@ def _plan_text(
     lines = Lines(body)
     warnings: list[Finding] = []
     plans: list[Plan] = []
+    edits: list[Edit] = []
     parsed = documents(body, lines, env_files)
-    for document in parsed:
+    for index, document in enumerate(parsed):
         views = document.views
         migrated_before = len(plans)
         outcomes = [(view, _held(view, plan(view, target), held)) for view in views]
         found = [outcome for _, outcome in outcomes if isinstance(outcome, Plan)]
         bad = _shared_conflicts(found, views)
+        together = _together(bad, found, index, body, env_files) if bad else None
+        bad = set() if together is not None else bad
         for view, outcome in outcomes:
             if isinstance(outcome, Finding):
                 warnings.append(outcome)
@@ -340,7 +393,9 @@ def _plan_text(
                 warnings.append(Finding(*view.where(view.key), message, SHARED))
             elif isinstance(outcome, Plan):
                 plans.append(outcome)
+                edits.extend(outcome.edits if together is None else [])
                 warnings.extend(_jetson_warning(view, target))
+        edits.extend(together or [])
         if len(plans) > migrated_before:
             note = version.warning(document.root, lines, target)
             warnings.extend([note] if note and not drop_version else [])
@@ -353,7 +408,7 @@ def _plan_text(
             for view in document.views
         }
     return _Planned(
-        [edit for p in plans for edit in p.edits] + extra,
+        edits + extra,
         tuple(warnings),
         tuple(p.view.name for p in plans),
         before,
