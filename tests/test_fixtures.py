@@ -270,3 +270,22 @@ def test_cli_does_not_write_unchanged(case: Case, tmp_path: Path) -> None:
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         [SHOWN_PATH, *(name for name, _ in case.files)]
     )
+
+
+@pytest.mark.parametrize("to", list(Form), ids=lambda form: form.value)
+@pytest.mark.parametrize("case", _params(VALID))
+def test_every_direction_asks_compose_for_the_same_gpus(case: Case, to: Form) -> None:
+    """Not only the case's own direction: each input migrated to every form keeps its GPUs and
+    everything else, as Compose itself reads them."""
+    source = case.source.decode("utf-8")
+    before = compose_config(source, files=case.files)
+    if not before.ok:
+        pytest.skip(f"Compose rejects the input: {before.error}")
+    result = migrate(source, to, env_files=env_file_reader(case.folder))
+    if not result.changed:
+        return
+    after = compose_config(result.text, files=case.files)
+    assert after.ok, after.error
+    assert before.model is not None and after.model is not None
+    assert gpu_requests(after.model) == gpu_requests(before.model)
+    assert _settings(after.model) == _settings(before.model)
