@@ -223,3 +223,19 @@ def test_an_interrupt_finishes_the_repository_under_way_and_starts_no_other(
     for texts, branch, status in states[1:]:
         assert (texts, branch, status) in (({MIGRATED}, "gpus", ""), ({LEGACY}, "main", ""))
     assert states[2] == ({LEGACY}, "main", "")
+
+
+def test_a_corrupt_index_fails_its_repository_alone(tmp_path: Path) -> None:
+    bad = make_repo(tmp_path / "bad")
+    (bad / ".git" / "index").write_bytes(b"not an index")
+    good = make_repo(tmp_path / "good")
+    (tmp_path / "repos.txt").write_text("bad\ngood\n", encoding="utf-8")
+    done = run(tmp_path, "--repos-from", "repos.txt", "--git-branch", "gpus", "--git-commit")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert any(
+        line.startswith(f"{bad.resolve()}: error: ") and line.endswith("; not migrated")
+        for line in done.stderr.splitlines()
+    ), done.stderr
+    assert (bad / "compose.yaml").read_text(encoding="utf-8") == LEGACY
+    assert (good / "compose.yaml").read_text(encoding="utf-8") == MIGRATED

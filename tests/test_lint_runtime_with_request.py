@@ -54,9 +54,10 @@ REDUNDANT += "runtime exists"
                 (
                     3,
                     5,
-                    "runtime: nvidia conflicts with the device reservation: they ask for "
-                    "different GPUs",
-                    False,
+                    "runtime: nvidia beside the device reservation: the request decides the "
+                    "GPUs (all), so the NVIDIA_* settings the runtime reads here are "
+                    "overridden; drop them with the runtime",
+                    True,
                 )
             ],
             id="other-gpus",
@@ -68,9 +69,8 @@ REDUNDANT += "runtime exists"
                 (
                     3,
                     5,
-                    "runtime: nvidia conflicts with the device reservation: they ask for "
-                    "different capabilities or options",
-                    False,
+                    REDUNDANT,
+                    True,
                 )
             ],
             id="other-capabilities",
@@ -81,9 +81,10 @@ REDUNDANT += "runtime exists"
                 (
                     3,
                     5,
-                    "runtime: nvidia beside the device reservation: redundant, or conflicting; "
-                    "keep one form",
-                    False,
+                    "runtime: nvidia beside the device reservation: the request decides the "
+                    "GPUs (all), so the NVIDIA_* settings the runtime reads here are "
+                    "overridden; drop them with the runtime",
+                    True,
                 )
             ],
             id="unknown",

@@ -104,3 +104,72 @@ def test_files_given_with_f_are_one_project_and_take_no_other_path(tmp_path: Pat
     )
     assert done.returncode == 2
     assert "-f files are one project: give no other PATH" in done.stderr
+
+
+LEGACY = "services:\n  app:\n    runtime: nvidia\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "errors"),
+    [
+        pytest.param(
+            {"docker-compose.yml": "services:\n  app:\n    image: x\n  - broken\n"},
+            [
+                "docker-compose.gpu.yml: error: docker-compose.yml, a file of the same project, "
+                "does not parse (line 4): invalid YAML: expected <block end>, but found '-'; "
+                "no file of the project is migrated",
+            ],
+            id="base-does-not-parse",
+        ),
+        pytest.param(
+            {
+                "docker-compose.yml": "services:\n  app:\n    extends:\n      file: gone.yml\n"
+                "      service: app\n"
+            },
+            [
+                "docker-compose.gpu.yml: error: service 'app' of docker-compose.yml extends "
+                "gone.yml, which does not exist; no file of the project is migrated",
+            ],
+            id="extends-a-missing-file",
+        ),
+        pytest.param(
+            {"docker-compose.yml": "services:\n  app:\n    image: x\n", ".env": None},
+            [
+                "docker-compose.gpu.yml: error: .env beside it cannot be read (is a directory); "
+                "no file of the project is migrated",
+            ],
+            id="dotenv-unreadable",
+        ),
+    ],
+)
+def test_a_broken_project_is_left_whole_with_one_line_per_file(
+    tmp_path: Path, files: dict[str, str | None], errors: list[str]
+) -> None:
+    """Every file of the project untouched, the one with GPU settings with one line naming
+    what is wrong (the others have nothing to migrate); another project beside it is still
+    migrated."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in files.items():
+        if text is None:
+            (project / name).mkdir()  # a folder where a file should be: it cannot be read
+        else:
+            (project / name).write_text(text, encoding="utf-8")
+    (project / "docker-compose.gpu.yml").write_text(LEGACY, encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    before = {path: path.read_bytes() for path in project.iterdir() if path.is_file()}
+    done = subprocess.run(
+        [sys.executable, "-m", "composemigrate", "--to-gpus", "--jobs", "1", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    found = [line for line in done.stderr.splitlines() if ": error: " in line]
+    assert found == [f"project/{line}" for line in errors]
+    assert {path: path.read_bytes() for path in project.iterdir() if path.is_file()} == before
+    assert (other / "compose.yaml").read_text(encoding="utf-8").endswith("gpus: all\n")

@@ -107,19 +107,25 @@ def may_matter(text: str) -> bool:
 
 
 class Files:
-    """The files of one folder, each read and parsed at most once."""
+    """The files of one folder, each read and parsed at most once; what kept one from being
+    read or parsed is kept too."""
 
     def __init__(self, read: Reader) -> None:
         self.read = read
         self._texts: dict[Path, str | None] = {}
         self._defs: dict[Path, list[Definition]] = {}
+        self.problems: dict[Path, str] = {}
 
     def text(self, path: Path) -> str | None:
         if path not in self._texts:
             try:
                 self._texts[path] = self.read(path).removeprefix("\ufeff")
-            except (OSError, ValueError):
+            except FileNotFoundError:
                 self._texts[path] = None
+                self.problems[path] = "does not exist"
+            except (OSError, ValueError) as exc:
+                self._texts[path] = None
+                self.problems[path] = f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
         return self._texts[path]
 
     def definitions(self, path: Path, *, gated: bool = True) -> list[Definition]:
@@ -132,10 +138,20 @@ class Files:
             self._defs[path] = self._parse(path, text)
         return self._defs[path]
 
+    def problem(self, path: Path) -> str | None:
+        """Why ``path`` cannot be read or parsed, or None."""
+        self.definitions(path, gated=False)
+        return self.problems.get(path)
+
     def _parse(self, path: Path, text: str) -> list[Definition]:
         try:
             docs = rewrite.documents(text, Lines(text), lambda name: self.read(path.parent / name))
-        except (MigrationError, RecursionError):
+        except MigrationError as exc:
+            where = f" (line {exc.line})" if exc.line else ""
+            self.problems[path] = f"does not parse{where}: {exc.message}"
+            return []
+        except RecursionError:
+            self.problems[path] = "does not parse: nesting too deep"
             return []
         return [
             Definition(
@@ -168,10 +184,11 @@ def folder_projects(folder: Path, names: Iterable[str], files: Files) -> list[Pr
     ]
     if candidates:
         services = {d.service for d in files.definitions(folder / base, gated=False)}
+        broken = files.problem(folder / base) is not None  # then which complete it is unknown
         members += [
             name
             for name in candidates
-            if {d.service for d in files.definitions(folder / name)} <= services
+            if broken or {d.service for d in files.definitions(folder / name)} <= services
         ]
     return [Project([folder / name for name in members])]
 
@@ -189,10 +206,13 @@ def _compose_file_setting(folder: Path, files: Files) -> list[str]:
     return [part for part in listed.split(separator) if part and "/" not in part]
 
 
-def hold(project: Project, files: Files, neighbours: Sequence[Path] = ()) -> Project:
+def hold(
+    project: Project, files: Files, neighbours: Sequence[Path] = (), origin: Path | None = None
+) -> Project:
     """Fill ``project.held``: every service whose GPU settings come from several definitions.
 
-    ``neighbours`` are other Compose files that may ``extend`` a service of the project."""
+    ``neighbours`` are other Compose files that may ``extend`` a service of the project;
+    ``origin`` is the file being migrated, which errors are told from."""
     defs: list[Definition] = []
     seen: set[Path] = set()
     queue = list(dict.fromkeys([*project.files, *neighbours]))
@@ -206,6 +226,9 @@ def hold(project: Project, files: Files, neighbours: Sequence[Path] = ()) -> Pro
         seen.add(path)
         found = files.definitions(path)
         defs.extend(found)
+        for definition in found:
+            if definition.extends is not None and definition.path in project.files:
+                _check_extends(definition, files, origin or definition.path)
         queue.extend(d.extends[0] for d in found if d.extends and d.extends[0] not in seen)
     groups: dict[str, list[Definition]] = {}
     members = set(project.files)
@@ -235,6 +258,28 @@ def hold(project: Project, files: Files, neighbours: Sequence[Path] = ()) -> Pro
                 definition.line, definition.col, message, refusals.PROJECT
             )
     return project
+
+
+def _check_extends(definition: Definition, files: Files, origin: Path) -> None:
+    """Raise ``MigrationError`` when a service of the project extends a file or a service that
+    is not there: Compose cannot build the project, and neither can a safe rewrite."""
+    assert definition.extends is not None
+    target, service = definition.extends
+    problem = files.problem(target)
+    if problem is None and service not in {
+        d.service for d in files.definitions(target, gated=False)
+    }:
+        problem = f"does not define service {service!r}"
+    if problem is None:
+        return
+    here = definition.path == origin
+    of = "" if here else f" of {_shown(definition.path, origin)}"
+    raise MigrationError(
+        f"service {definition.service!r}{of} extends {_shown(target, definition.path)}, which "
+        f"{problem}; no file of the project is migrated",
+        definition.line if here else 0,
+        definition.col if here else 0,
+    )
 
 
 def _shown(path: Path, beside: Path) -> str:
@@ -269,5 +314,17 @@ def holds_for(
     else:
         found = folder_projects(path.parent, names, files)
         project = next((p for p in found if path in p.files), Project([path]))
+    dotenv = path.parent / ".env"
+    if files.problems.get(dotenv, "does not exist") != "does not exist":
+        raise MigrationError(
+            f".env beside it {files.problems[dotenv]}; no file of the project is migrated"
+        )
+    for member in project.files:
+        problem = files.problem(member) if member != path else None
+        if problem is not None:
+            raise MigrationError(
+                f"{_shown(member, path)}, a file of the same project, {problem}; "
+                "no file of the project is migrated"
+            )
     neighbours = [path.parent / name for name in names if is_compose_name(name)]
-    return hold(project, files, neighbours).held.get(path, {})
+    return hold(project, files, neighbours, path).held.get(path, {})

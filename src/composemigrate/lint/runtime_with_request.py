@@ -3,14 +3,14 @@
 What: a service that asks for GPUs twice, through the legacy runtime (with its
 ``NVIDIA_VISIBLE_DEVICES`` / ``NVIDIA_DRIVER_CAPABILITIES``) and through a device request.
 
-Why: when both ask for the same GPUs the runtime line is redundant, and it still makes the
-service fail where the daemon has no ``nvidia`` runtime (Docker Desktop, WSL2): "unknown or invalid
-runtime name: nvidia". When they ask for different GPUs or capabilities, which one wins depends on
-the engine and toolkit versions.
+Why: the engine appends the request's ``NVIDIA_VISIBLE_DEVICES`` after the service's environment,
+so the request decides the GPUs: the runtime line adds nothing, its ``NVIDIA_*`` entries that
+differ mislead, and it still makes the service fail where the daemon has no ``nvidia`` runtime
+(Docker Desktop, WSL2): "unknown or invalid runtime name: nvidia".
 
-Fix (when both ask for the same GPUs, the keys are the service's own and no comment would be
-lost): remove ``runtime: nvidia`` and the ``NVIDIA_*`` entries it consumed, as
-``composemigrate --to-devices`` does.
+Fix (when the keys are the service's own and one request form stands beside the runtime): remove
+``runtime: nvidia`` and the ``NVIDIA_*`` entries the request overrides, as
+``composemigrate --to-devices`` does; the GPUs stay the same.
 
 Before::
 
@@ -41,10 +41,10 @@ from collections.abc import Iterator
 from composemigrate import rewrite, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import FORMS
-from composemigrate.gpu import Form, GpuRequest
+from composemigrate.gpu import Form, GpuRequest, Unsupported
 from composemigrate.lint import entries
 from composemigrate.lint.context import Context, Hit
-from composemigrate.service import ServiceView
+from composemigrate.service import Found, ServiceView
 
 CODE, NAME, SEVERITY, FIX = "CM204", "runtime-with-request", "warning", "safe"
 
@@ -53,29 +53,33 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
     runtime = view.entries.get("runtime")
     if runtime is None or yamldoc.text_of(runtime.value) != "nvidia":
         return
-    others = {
-        form: found
-        for form in entries.REQUEST_FORMS
-        if (found := FORMS[form].read(view)) is not None
-    }
+    others = [form for form in entries.REQUEST_FORMS if FORMS[form].read(view) is not None]
     legacy = FORMS[Form.RUNTIME].read(view)
     if not others or legacy is None:
         return
-    form = next(iter(others))
-    what = entries.REQUEST_FORMS[form]
-    requests = [legacy.request, *(found.request for found in others.values())]
+    what = entries.REQUEST_FORMS[others[0]]
     at = entries.at(runtime.key)
-    known = [request for request in requests if isinstance(request, GpuRequest)]
-    if len(known) < len(requests):
-        yield Hit(at, f"runtime: nvidia beside {what}: redundant, or conflicting; keep one form")
+    reading = rewrite.read_service(view)
+    if not isinstance(reading.outcome, GpuRequest):
+        refused = reading.outcome.request if isinstance(reading.outcome, Found) else None
+        reason = refused.reason if isinstance(refused, Unsupported) else "not readable"
+        yield Hit(at, f"runtime: nvidia beside {what}: {reason}; keep one form")
         return
-    if len({request.effect() for request in known}) > 1:
-        same_gpus = len({request.visible_devices() for request in known}) == 1
-        differ = "capabilities or options" if same_gpus else "GPUs"
-        yield Hit(at, f"runtime: nvidia conflicts with {what}: they ask for different {differ}")
+    fix = _fix(view, others[0], len(others))
+    if isinstance(legacy.request, GpuRequest) and {legacy.request.effect()} == reading.state:
+        message = (
+            f"runtime: nvidia is redundant with {what} and fails where no nvidia runtime exists"
+        )
+        yield Hit(at, message, fix)
         return
-    message = f"runtime: nvidia is redundant with {what} and fails where no nvidia runtime exists"
-    yield Hit(at, message, _fix(view, form, len(others)))
+    gets = ", ".join(
+        sorted(str(effect[0]) for effect in reading.state if isinstance(effect, tuple))
+    )
+    message = (
+        f"runtime: nvidia beside {what}: the request decides the GPUs ({gets}), so the NVIDIA_* "
+        "settings the runtime reads here are overridden; drop them with the runtime"
+    )
+    yield Hit(at, message, fix)
 
 
 def _fix(view: ServiceView, form: Form, forms: int) -> tuple[Edit, ...]:
