@@ -478,10 +478,10 @@ def test_file_changed_after_reading_is_not_clobbered(
     theirs = GOOD + "    # edited by someone else meanwhile\n"
     real_migrate_text = runner.migrate_text
 
-    def meanwhile(text: str, path: Path, job: runner.Job) -> object:
+    def meanwhile(text: str, path: Path, job: runner.Job, held: object = None) -> object:
         if path.name == "busy.yaml":
             bad.write_text(theirs, encoding="utf-8")
-        return real_migrate_text(text, path, job)
+        return real_migrate_text(text, path, job, held)
 
     monkeypatch.setattr(runner, "migrate_text", meanwhile)
     code, stderr = run_in_process(capsys, monkeypatch, tmp_path, "busy.yaml", "good.yaml")

@@ -566,6 +566,7 @@ def test_json_report(workdir: Path) -> None:
         "status": "changed",
         "written": False,
         "services": ["app"],
+        "project": [],
         "warnings": [],
         "error": None,
     }

@@ -10,6 +10,7 @@ GPUs, and nothing else, before and after; a second run changes nothing.
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import shutil
 import subprocess
@@ -173,3 +174,24 @@ def test_a_broken_project_is_left_whole_with_one_line_per_file(
     assert found == [f"project/{line}" for line in errors]
     assert {path: path.read_bytes() for path in project.iterdir() if path.is_file()} == before
     assert (other / "compose.yaml").read_text(encoding="utf-8").endswith("gpus: all\n")
+
+
+def test_the_report_names_each_file_s_project_and_v_shows_it_once(tmp_path: Path) -> None:
+    shutil.copytree(CASES / "override-changes-visible" / "input", tmp_path / "p")
+    command = [sys.executable, "-m", "composemigrate", "--to-devices", "--check"]
+    report = subprocess.run(
+        [*command, "--report", "json", "."],
+        cwd=tmp_path / "p",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    files = {entry["path"]: entry["project"] for entry in json.loads(report.stdout)["files"]}
+    both = ["compose.yaml", "compose.override.yaml"]
+    assert files == {"compose.override.yaml": both, "compose.yaml": both}
+    verbose = subprocess.run(
+        [*command, "-v", "."], cwd=tmp_path / "p", capture_output=True, text=True, check=False
+    )
+    shown = [line for line in verbose.stderr.splitlines() if line.startswith("project: ")]
+    assert shown == ["project: compose.yaml + compose.override.yaml"]

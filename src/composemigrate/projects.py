@@ -298,12 +298,10 @@ PROJECT_FILE_LIMIT = 10 * 1024 * 1024
 """Bytes of another file of a project read at most."""
 
 
-def holds_for(
-    path: Path, together: Sequence[Path] = (), read: Reader = read_text
-) -> dict[str, Finding]:
-    """The services to leave alone in ``path``: those of its project (the files given
-    ``together``, else its folder's project, else the file alone) whose GPU settings are made in
-    several definitions."""
+def project_for(path: Path, together: Sequence[Path] = (), read: Reader = read_text) -> Project:
+    """The project of ``path`` (the files given ``together``, else its folder's project, else
+    the file alone), with the services to leave alone in each file: those whose GPU settings are
+    made in several definitions. Raises ``MigrationError`` for a project that cannot be read."""
     try:
         names = sorted(os.listdir(path.parent))
     except OSError:
@@ -327,4 +325,4 @@ def holds_for(
                 "no file of the project is migrated"
             )
     neighbours = [path.parent / name for name in names if is_compose_name(name)]
-    return hold(project, files, neighbours, path).held.get(path, {})
+    return hold(project, files, neighbours, path)

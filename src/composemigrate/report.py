@@ -47,6 +47,8 @@ class Report:
     counts: dict[Path | None, Counter[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
+    projects: set[tuple[Path, ...]] = field(default_factory=set)
+    """Projects already shown (``-v`` shows each once)."""
 
     def add(self, outcome: Outcome) -> None:
         self.counts.setdefault(outcome.repo, Counter())[outcome.status] += 1
@@ -66,6 +68,9 @@ class Report:
             self.echo(f"{verb} {path}" + (f" (services: {services})" if services else ""))
         elif outcome.status == "unchanged" and self.level >= 2:
             self.echo(f"unchanged {path}")
+        if outcome.project and self.level >= 2 and outcome.project not in self.projects:
+            self.projects.add(outcome.project)
+            self.echo("project: " + " + ".join(str(file) for file in outcome.project))
 
     def fail(self, path: Path, message: str, repo: Path | None = None) -> None:
         """Record a failure outside any file's own run (git failed in a repository)."""
@@ -123,6 +128,7 @@ class Report:
                 "status": o.status,
                 "written": o.written,
                 "services": list(o.services),
+                "project": [printable(str(file)) for file in o.project],
                 "warnings": [_finding(w) for w in o.warnings],
                 "error": _finding(o.error) if o.error is not None else None,
             }

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -17,6 +17,7 @@ from typing import Literal
 
 from composemigrate import sizelimit
 from composemigrate.gpu import Form
+from composemigrate.projects import Project
 from composemigrate.result import Finding, MigrationError, Result
 
 Status = Literal["changed", "unchanged", "skipped", "failed"]
@@ -67,6 +68,8 @@ class Outcome:
     services: tuple[str, ...] = ()
     error: MigrationError | None = None
     written: bool = False
+    project: tuple[Path, ...] = ()
+    """The files of its project, in order, when it has others."""
 
 
 def parsed_by(path: Path, job: Job) -> Callable[[str], bool]:
@@ -81,18 +84,19 @@ def parsed_by(path: Path, job: Job) -> Callable[[str], bool]:
     return lambda text: rewrite.needs_parsing(text, job.drop_version)
 
 
-def migrate_text(text: str, path: Path, job: Job) -> Result:
+def migrate_text(
+    text: str, path: Path, job: Job, held: Mapping[str, Finding] | None = None
+) -> Result:
     """The right rewriter for the file: Python sources through libcst, all else as Compose.
-    A file the rewriter would parse is first held to ``job.max_bytes``."""
+    A file the rewriter would parse is first held to ``job.max_bytes``; ``held`` names the
+    services its project leaves alone."""
     sizelimit.check(text, job.max_bytes, parsed_by(path, job))
     if path.suffix == ".py":
         from composemigrate import pysdk
 
         return pysdk.migrate_python(text, job.to)
-    from composemigrate import fileio, projects, rewrite
+    from composemigrate import fileio, rewrite
 
-    gated = rewrite.might_have_gpus(text) and path.name != "-"
-    held = projects.holds_for(path, job.together) if gated else {}
     return rewrite.migrate(
         text,
         job.to,
@@ -101,6 +105,16 @@ def migrate_text(text: str, path: Path, job: Job) -> Result:
         env_files=fileio.env_file_reader(path.parent),
         held=held,
     )
+
+
+def project_of(text: str, job: Job) -> Project | None:
+    """The project of a Compose file that may ask for GPUs (None for Python sources and files
+    without GPU words: they need none)."""
+    from composemigrate import projects, rewrite
+
+    if job.path.suffix == ".py" or not rewrite.might_have_gpus(text):
+        return None
+    return projects.project_for(job.path, job.together)
 
 
 def run_job(job: Job) -> Outcome:
@@ -121,7 +135,9 @@ def run_job(job: Job) -> Outcome:
     except fileio.ReadError as exc:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(exc.message))
     try:
-        result = migrate_text(source.text, job.path, job)
+        project = project_of(source.text, job)
+        held = project.held.get(job.path, {}) if project else {}
+        result = migrate_text(source.text, job.path, job, held)
     except MigrationError as exc:
         return Outcome(job.path, "failed", job.repo, error=exc)
     except RecursionError:
@@ -130,15 +146,17 @@ def run_job(job: Job) -> Outcome:
     except MemoryError:
         error = MigrationError("not enough memory to read this file")
         return Outcome(job.path, "failed", job.repo, error=error)
+    together = tuple(project.files) if project and len(project.files) > 1 else ()
     if not result.changed:
         status: Status = "skipped" if result.warnings else "unchanged"
-        return Outcome(job.path, status, job.repo, warnings=result.warnings)
+        return Outcome(job.path, status, job.repo, warnings=result.warnings, project=together)
     if job.write:
         try:
             fileio.write_atomic(source, result.text)
         except fileio.WriteError as exc:
             error = MigrationError(exc.message)
-            return Outcome(job.path, "failed", job.repo, warnings=result.warnings, error=error)
+            warnings = result.warnings
+            return Outcome(job.path, "failed", job.repo, warnings=warnings, error=error)
     return Outcome(
         job.path,
         "changed",
@@ -148,6 +166,7 @@ def run_job(job: Job) -> Outcome:
         result.warnings,
         result.services,
         written=job.write,
+        project=together,
     )
 
 
