@@ -263,26 +263,32 @@ def _lay_out(root: Path, text: str, name: str, files: tuple[tuple[str, bytes], .
     return workdir
 
 
+def _config(folder: Path, files: Sequence[str], texts: str) -> subprocess.CompletedProcess[str]:
+    """``docker-compose -f … config`` in ``folder``, every variable of ``texts`` given a value.
+
+    ``--profile *`` keeps services behind profiles (often the GPU ones) in the model."""
+    flags = [part for name in files for part in ("-f", name)]
+    return subprocess.run(
+        [require_compose(), *flags, "-p", PROJECT_NAME, "--profile", "*", *COMPOSE_FLAGS],
+        cwd=folder,
+        env={**interpolation_values(texts), "HOME": FAKE_HOME},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def _run_compose(
     text: str, name: str, files: tuple[tuple[str, bytes], ...] = ()
 ) -> tuple[bool, str]:
     """Run ``config`` on ``text`` in a fresh directory; (ok, JSON model or Compose's message).
 
-    ``--profile *`` keeps services behind profiles (often the GPU ones) in the model; the message
-    loses the temp directory so it reads like the manifest's.
+    The message loses the temp directory so it reads like the manifest's.
     """
-    binary = require_compose()
     with tempfile.TemporaryDirectory(prefix="oracle-") as root:
         workdir = _lay_out(Path(root), text, name, files)
-        done = subprocess.run(
-            [binary, "-f", name, "-p", PROJECT_NAME, "--profile", "*", *COMPOSE_FLAGS],
-            cwd=workdir,
-            env={**interpolation_values(text), "HOME": FAKE_HOME},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = _config(workdir, [name], text)
     if done.returncode == 0:
         return True, done.stdout
     messages = [line for line in done.stderr.splitlines() if "level=warning" not in line]
@@ -438,18 +444,8 @@ def schema_errors(text: str, schema: str) -> list[str]:
 def compose_project(folder: Path, files: Sequence[str]) -> ComposeOutcome:
     """Compose's model of the files of a project in ``folder``, merged in order as with
     ``docker compose -f a -f b config``; variables get the values ``interpolation_values`` gives."""
-    binary = require_compose()
     texts = "\n".join((folder / name).read_text(encoding="utf-8") for name in files)
-    flags = [part for name in files for part in ("-f", name)]
-    done = subprocess.run(
-        [binary, *flags, "-p", PROJECT_NAME, "--profile", "*", *COMPOSE_FLAGS],
-        cwd=folder,
-        env={**interpolation_values(texts), "HOME": FAKE_HOME},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _config(folder, files, texts)
     if done.returncode == 0:
         return ComposeOutcome(ok=True, model=json.loads(done.stdout), error="")
     return ComposeOutcome(ok=False, model=None, error=done.stderr.strip())

@@ -18,6 +18,18 @@ from composemigrate import migrate
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
+def script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``benchmarks/<name>`` as a user would, from its folder."""
+    return subprocess.run(
+        [sys.executable, name, *args],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
 def _benchmark(name: str) -> ModuleType:
     sys.path.insert(0, str(BENCHMARKS))
     try:
@@ -104,13 +116,7 @@ def test_the_cli_writes_the_tree_and_refuses_a_full_directory(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_bench_smoke_prints_the_tables() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = script("bench.py", "--smoke")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("fleet: 12 Compose files in 3 repositories: 6 with GPUs")
@@ -169,13 +175,7 @@ def test_coverage_counts_migrated_and_refused_services(tmp_path: Path) -> None:
         "    environment: [NVIDIA_VISIBLE_DEVICES=void]\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "coverage.py"), "--corpus", str(corpus)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = script("coverage.py", "--corpus", str(corpus))
     assert done.returncode == 0, done.stderr
     rows = {line.split(" | ")[0].strip("| "): line for line in done.stdout.splitlines()}
     assert rows["--to-devices"] == "| --to-devices | 2 | 1 | 50.0% | - | CM501 1 | 0 |"
@@ -183,14 +183,7 @@ def test_coverage_counts_migrated_and_refused_services(tmp_path: Path) -> None:
 
 
 def test_versus_compares_with_a_revision() -> None:
-    done = subprocess.run(
-        [sys.executable, "versus.py", "HEAD", "--repos", "2", "--files", "4", "--repeat", "1"],
-        cwd=BENCHMARKS,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    done = script("versus.py", "HEAD", "--repos", "2", "--files", "4", "--repeat", "1")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "8 files, jobs 1, median of 1"
@@ -199,13 +192,7 @@ def test_versus_compares_with_a_revision() -> None:
 
 
 def test_services_prints_the_growth_per_size() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "services.py"), "--sizes", "5", "10", "--repeat", "1"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = script("services.py", "--sizes", "5", "10", "--repeat", "1")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["services", "seconds", "ms/service", "growth"]

@@ -15,19 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from gitenv import bare_git  # noqa: F401 (an autouse fixture)
 
 LEGACY = "services:\n  app:\n    runtime: nvidia\n"
 MIGRATED = "services:\n  app:\n    gpus: all\n"
-
-
-@pytest.fixture(autouse=True)
-def bare_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
 
 
 def git(repo: Path, *args: str) -> str:

@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from gitenv import bare_git  # noqa: F401 (an autouse fixture)
 
 from composemigrate.gitops import (
     GitError,
@@ -14,25 +15,6 @@ from composemigrate.gitops import (
     is_dirty,
     repo_root,
 )
-
-
-@pytest.fixture(autouse=True)
-def bare_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No global or system git configuration, no identity from the environment."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for name in list(os.environ):
-        if name.startswith(("GIT_AUTHOR_", "GIT_COMMITTER_")) or name in {
-            "EMAIL",
-            "GIT_DIR",
-            "GIT_WORK_TREE",
-            "GIT_INDEX_FILE",
-        }:
-            monkeypatch.delenv(name)
 
 
 def git(repo: Path, *args: str) -> str:

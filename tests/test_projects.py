@@ -32,18 +32,23 @@ def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
 
 
-def _run(case: Path, folder: Path) -> subprocess.CompletedProcess[str]:
-    args = _lines(case / "args")
-    paths = [] if any(arg.startswith("-f") for arg in args) else ["."]
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line, run in ``cwd``."""
     return subprocess.run(
-        [sys.executable, "-m", "composemigrate", *args, *paths],
-        cwd=folder,
+        [sys.executable, "-m", "composemigrate", *args],
+        cwd=cwd,
         env={**os.environ, "NO_COLOR": "1"},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def _run(case: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    args = _lines(case / "args")
+    paths = [] if any(arg.startswith("-f") for arg in args) else ["."]
+    return cli(folder, *args, *paths)
 
 
 def _same_tree(left: Path, right: Path) -> list[str]:
@@ -95,14 +100,7 @@ def test_every_set_asks_compose_for_the_same_gpus(case: Path) -> None:
 
 def test_files_given_with_f_are_one_project_and_take_no_other_path(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text("services:\n  s:\n    runtime: nvidia\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "composemigrate", "--to-devices", "-f", "a.yml", "other.yml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = cli(tmp_path, "--to-devices", "-f", "a.yml", "other.yml")
     assert done.returncode == 2
     assert "-f files are one project: give no other PATH" in done.stderr
 
@@ -161,14 +159,7 @@ def test_a_broken_project_is_left_whole_with_one_line_per_file(
     other.mkdir()
     (other / "compose.yaml").write_text(LEGACY, encoding="utf-8")
     before = {path: path.read_bytes() for path in project.iterdir() if path.is_file()}
-    done = subprocess.run(
-        [sys.executable, "-m", "composemigrate", "--to-gpus", "--jobs", "1", "."],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = cli(tmp_path, "--to-gpus", "--jobs", "1", ".")
     assert done.returncode == 2
     found = [line for line in done.stderr.splitlines() if ": error: " in line]
     assert found == [f"project/{line}" for line in errors]
@@ -178,20 +169,10 @@ def test_a_broken_project_is_left_whole_with_one_line_per_file(
 
 def test_the_report_names_each_file_s_project_and_v_shows_it_once(tmp_path: Path) -> None:
     shutil.copytree(CASES / "override-changes-visible" / "input", tmp_path / "p")
-    command = [sys.executable, "-m", "composemigrate", "--to-devices", "--check"]
-    report = subprocess.run(
-        [*command, "--report", "json", "."],
-        cwd=tmp_path / "p",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    report = cli(tmp_path / "p", "--to-devices", "--check", "--report", "json", ".")
     files = {entry["path"]: entry["project"] for entry in json.loads(report.stdout)["files"]}
     both = ["compose.yaml", "compose.override.yaml"]
     assert files == {"compose.override.yaml": both, "compose.yaml": both}
-    verbose = subprocess.run(
-        [*command, "-v", "."], cwd=tmp_path / "p", capture_output=True, text=True, check=False
-    )
+    verbose = cli(tmp_path / "p", "--to-devices", "--check", "-v", ".")
     shown = [line for line in verbose.stderr.splitlines() if line.startswith("project: ")]
     assert shown == ["project: compose.yaml + compose.override.yaml"]
