@@ -108,6 +108,8 @@ class Reading:
 
 
 def read_service(view: ServiceView) -> Reading:
+    """Every form's reading of the service, and the one request they add up to (see
+    ``Reading``), or the refusal that stops it."""
     present = {form: found for form, module in FORMS.items() if (found := module.read(view))}
     if not present:
         return Reading(present, None, frozenset())
@@ -125,7 +127,8 @@ def read_service(view: ServiceView) -> Reading:
     assert isinstance(winner, GpuRequest)
     env_caps: str | None = None
     values = view.gpu_env
-    if requests and not winner.names_driver_capabilities():
+    bare = any(isinstance(r, GpuRequest) and not r.names_driver_capabilities() for r in known)
+    if requests and bare:
         if CAPABILITIES in values and values[CAPABILITIES] is None:
             return _refused(present, view.shell_value(CAPABILITIES))
         env_caps = values.get(CAPABILITIES)
