@@ -89,3 +89,27 @@ def test_a_link_swapped_in_after_the_walk_does_not_lead_out(tmp_path: Path) -> N
     assert outcome.error is not None
     assert outcome.error.message == "leads out of the folder walked (a link swapped in?); not read"
     assert outside.read_text() == LEGACY
+
+
+def test_an_unexpected_exception_fails_its_file_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from composemigrate import rewrite
+    from composemigrate.lint import command
+
+    path = tmp_path / "compose.yaml"
+    path.write_text(LEGACY)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug\nover two lines")
+
+    monkeypatch.setattr(rewrite, "migrate", broken)
+    outcome = runner.run_job(Job(path, Form.DEVICES, write=True))
+    assert outcome.status == "failed"
+    assert outcome.error is not None
+    expected = "internal error: please report (KeyError: 'a bug\\nover two lines')"
+    assert outcome.error.message == expected
+    assert path.read_text() == LEGACY
+    monkeypatch.setattr(command, "lint_text", broken)
+    checked = command.check_file(path, None, fix=False, write=False)
+    assert checked.error is not None and checked.error.message == expected

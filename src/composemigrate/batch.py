@@ -184,6 +184,7 @@ def _jobs(
             max_bytes=max_bytes,
             together=tuple(options["files"]),
             within=item.within,
+            compose=options["compose"] or (),
         )
 
 

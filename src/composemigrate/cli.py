@@ -123,6 +123,15 @@ def cli() -> None:
     help="Re-read every rewrite and refuse it unless each service asks for the same GPUs.",
 )
 @click.option(
+    "--verify-with-compose",
+    "compose",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Also have docker compose (or PATH) read every file set before and after each rewrite.",
+)
+@click.option(
     "--drop-version", is_flag=True, help="Also remove the obsolete top-level version: key."
 )
 @click.option(
@@ -177,6 +186,17 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
     to = Form(targets[0])
     if options["git_commit"] and not options["git_branch"]:
         raise click.UsageError("--git-commit needs --git-branch NAME")
+    if options["compose"] is not None:
+        from composemigrate import composecheck
+
+        found = composecheck.find(options["compose"])
+        if found is None:
+            where = f"at {options['compose']!r}" if options["compose"] else "on PATH"
+            raise click.UsageError(
+                f"--verify-with-compose: no docker compose {where} (give it as "
+                "--verify-with-compose=PATH)"
+            )
+        options["compose"] = found
     if options["files"]:
         if paths or options["repos_from"] is not None:
             raise click.UsageError("-f files are one project: give no other PATH")

@@ -1,7 +1,7 @@
 """Where lines start and end, which comments sit on them, and how this file indents.
 
 Everything here measures the original text, so new lines can be written the way the file already
-writes its own (``roundtrip.md`` rules 3 to 6).
+writes its own: its indentation step, its dash offset, its line breaks and comment columns.
 """
 
 from __future__ import annotations

@@ -42,3 +42,10 @@ class MigrationError(Exception):
     def render(self, path: str) -> str:
         where = f"{path}:{self.line}:{self.col}" if self.line else path
         return f"{where}: error: {self.message}"
+
+
+def internal_error(exc: BaseException) -> MigrationError:
+    """An exception no code path expected, as one line that asks to be reported: a worker never
+    raises, so the file fails alone and the batch goes on."""
+    detail = " ".join(str(exc).split())
+    return MigrationError(f"internal error: please report ({type(exc).__name__}: {detail})")

@@ -18,7 +18,7 @@ from typing import Literal
 from composemigrate import sizelimit
 from composemigrate.gpu import Form
 from composemigrate.projects import Project
-from composemigrate.result import Finding, MigrationError, Result
+from composemigrate.result import Finding, MigrationError, Result, internal_error
 
 Status = Literal["changed", "unchanged", "skipped", "failed"]
 
@@ -53,6 +53,8 @@ class Job:
     """The files given as one project with ``-f``; empty: the file's folder decides."""
     within: str | None = None
     """The real folder the file must lie in when opened (see ``Discovered.within``)."""
+    compose: tuple[str, ...] = ()
+    """The command running the user's Docker Compose, to check a rewrite with; empty: none."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,15 @@ def project_of(text: str, job: Job) -> Project | None:
 
 
 def run_job(job: Job) -> Outcome:
-    """Read, migrate and (when asked) write one file; every failure becomes a ``failed`` outcome."""
+    """Read, migrate and (when asked) write one file; every failure becomes a ``failed`` outcome,
+    an unexpected one too."""
+    try:
+        return _run_job(job)
+    except Exception as exc:
+        return Outcome(job.path, "failed", job.repo, error=internal_error(exc))
+
+
+def _run_job(job: Job) -> Outcome:
     from composemigrate import fileio
 
     if job.refusal is not None:
@@ -138,6 +148,11 @@ def run_job(job: Job) -> Outcome:
         project = project_of(source.text, job)
         held = project.held.get(job.path, {}) if project else {}
         result = migrate_text(source.text, job.path, job, held)
+        if result.changed and job.compose:
+            from composemigrate import composecheck
+
+            sets = [[job.path], *([project.files] if project and len(project.files) > 1 else [])]
+            composecheck.check(job.compose, job.path, source.text, result.text, sets)
     except MigrationError as exc:
         return Outcome(job.path, "failed", job.repo, error=exc)
     except RecursionError:

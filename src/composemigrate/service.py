@@ -2,7 +2,8 @@
 
 A form's ``remove`` returns a ``Removal``: the edits that delete it, the comments that must travel,
 and the ``Place`` where its key stood. A form's ``write`` takes those and puts the new block there,
-or merges it elsewhere, so no comment is lost on the way (``roundtrip.md`` rules 1, 5 and 6).
+or merges it elsewhere, so no comment is lost on the way: a comment on a removed line travels
+with the key it described, and comments directly above a replaced key stay in place.
 """
 
 from __future__ import annotations
@@ -252,8 +253,13 @@ def flow_edit(place: Place, texts: list[str]) -> Edit:
 
 
 def end_place(view: ServiceView, owner: Node) -> Place:
-    """After the last content line of a block mapping: where a new key is appended."""
+    """After the last content line of a block mapping: where a new key is appended. A value
+    that is an alias (``<<: *gpu``) stands on its key's line, not where its anchor is."""
     last = view.lines.line_of(yamldoc.content_end(owner) - 1)
+    if yamldoc.is_mapping(owner) and owner.value:
+        key, value = owner.value[-1]
+        if value.start_mark.index < key.start_mark.index:
+            last = view.lines.line_of(int(key.end_mark.index))
     return Place(owner, view.lines.end(last), layout.key_column(view.lines, owner))
 
 

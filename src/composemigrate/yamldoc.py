@@ -1,7 +1,8 @@
 """Parse YAML for positions only: the node graph, character offsets and the file's own layout.
 
 This is the only module that imports ruamel.yaml. It never emits YAML: the writers splice text
-(see ``../shared/docs/roundtrip.md``), so what ruamel would normalise never reaches the output.
+into the original, so what ruamel would normalise (quotes, indentation, comments) never
+reaches the output.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class Lines:
 
 
 def tab_shadow(text: str) -> str:
-    """Same-length text where tabs after a line's first non-blank become spaces (pitfall P7)."""
+    """Same-length text where tabs after a line's first non-blank become spaces: Compose accepts
+    such tabs, ruamel.yaml does not, and offsets must not move."""
     if "\t" not in text:
         return text
     out = []
@@ -255,7 +257,8 @@ def reference_counts(root: Node) -> Counter[int]:
 
 
 def content_end(node: Node) -> int:
-    """Offset just past a node's own text, before trailing comments and blank lines (P14, P15)."""
+    """Offset just past a node's own text, before trailing comments and blank lines (ruamel
+    counts those as the node's)."""
     if is_scalar(node) or is_flow(node) or not node.value:
         return int(node.end_mark.index)
     last = node.value[-1]
@@ -263,14 +266,16 @@ def content_end(node: Node) -> int:
 
 
 def pair_end(text: str, key: Node, value: Node) -> int:
-    """Offset just past a key's value; for an empty value, just past the key's colon (P14)."""
+    """Offset just past a key's value; for an empty value, just past the key's colon (an empty
+    value's node starts at the next token)."""
     if is_null(value) and value.value == "" and value.start_mark.index >= key.end_mark.index:
         return text.index(":", key.end_mark.index) + 1
     return content_end(value)
 
 
 def content_start(node: Node) -> int:
-    """Offset of a node's first content character, past any anchor or tag (P16)."""
+    """Offset of a node's first content character, past any anchor or tag (which the node's
+    start mark includes)."""
     if (is_mapping(node) or is_sequence(node)) and not is_flow(node) and node.value:
         first = node.value[0]
         return content_start(first[0]) if is_mapping(node) else content_start(first)

@@ -182,7 +182,8 @@ def text_of_key(pairs: list[tuple[Node, Node]], value: Node) -> str:
 def _merge_flow(
     view: ServiceView, pairs: list[tuple[Node, Node]], request: GpuRequest, removals: list[Removal]
 ) -> list[Edit]:
-    """Flow text before the closing bracket of the deepest existing level (rule 2).
+    """Flow text before the closing bracket of the deepest existing level: a flow collection
+    is written into in flow style.
 
     Comments that travel with removed lines become own-line comments above the first flow level's
     key, since flow text has no line of its own to carry them.

@@ -268,7 +268,8 @@ def _set_env(text: str, env: Node, item: EnvItem, value: str) -> list[Edit] | Un
 
 
 def _to_head(item: Carried) -> Carried:
-    """In this direction every removed comment belongs to ``runtime:`` (rule 5)."""
+    """In this direction every removed comment belongs to ``runtime:``, the one line that stands
+    for the whole request."""
     return Carried(item.comment, HEAD)
 
 

@@ -16,7 +16,7 @@ import click
 from composemigrate import fileio, sizelimit
 from composemigrate.lint import fix_text, lint_text, report, sarif
 from composemigrate.lint.report import Checked
-from composemigrate.result import MigrationError
+from composemigrate.result import MigrationError, internal_error
 from composemigrate.terminal import printable
 
 EPILOG = """\b
@@ -53,7 +53,17 @@ def host_gpus() -> int | None:
 def check_file(
     path: Path, host: int | None, *, fix: bool, write: bool, max_bytes: int | None = None
 ) -> Checked:
-    """Lint one file, after applying the safe fixes when ``fix`` (written when ``write``)."""
+    """Lint one file, after applying the safe fixes when ``fix`` (written when ``write``); any
+    failure, an unexpected one too, is the file's error."""
+    try:
+        return _check_file(path, host, fix=fix, write=write, max_bytes=max_bytes)
+    except Exception as exc:
+        return Checked(str(path), error=internal_error(exc))
+
+
+def _check_file(
+    path: Path, host: int | None, *, fix: bool, write: bool, max_bytes: int | None
+) -> Checked:
     name = str(path)
     try:
         source = fileio.read_source(path)
