@@ -176,3 +176,22 @@ def test_the_report_names_each_file_s_project_and_v_shows_it_once(tmp_path: Path
     verbose = cli(tmp_path / "p", "--to-devices", "--check", "-v", ".")
     shown = [line for line in verbose.stderr.splitlines() if line.startswith("project: ")]
     assert shown == ["project: compose.yaml + compose.override.yaml"]
+
+
+@pytest.mark.parametrize("refused", ["compose.yaml", "compose.override.yaml"])
+def test_a_project_is_written_all_or_none(tmp_path: Path, refused: str) -> None:
+    """Two files of one project, each with a service of its own to migrate; one cannot be
+    written (no write bit, refused also for root): the other is put back, whichever came first."""
+    (tmp_path / "compose.yaml").write_text(LEGACY, encoding="utf-8")
+    other = "services:\n  worker:\n    runtime: nvidia\n"
+    (tmp_path / "compose.override.yaml").write_text(other, encoding="utf-8")
+    (tmp_path / refused).chmod(0o444)
+    done = cli(tmp_path, "--to-gpus", "--jobs", "1", ".")
+    assert done.returncode == 2
+    assert (tmp_path / "compose.yaml").read_text(encoding="utf-8") == LEGACY
+    assert (tmp_path / "compose.override.yaml").read_text(encoding="utf-8") == other
+    kept = "compose.override.yaml" if refused == "compose.yaml" else "compose.yaml"
+    errors = [line for line in done.stderr.splitlines() if ": error: " in line]
+    assert f"{refused}: error: permission denied" in errors
+    assert any(line.startswith(f"{kept}: error: put back as it was: ") for line in errors)
+    assert "0 files migrated, 0 unchanged, 0 skipped with warnings, 2 failed." in done.stderr

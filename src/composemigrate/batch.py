@@ -153,6 +153,46 @@ class Branches:
         return None
 
 
+@dataclass
+class AllOrNone:
+    """A project's files are written all or none: once the write of one fails, the files of
+    that project already replaced in this run are put back, and so is any written after."""
+
+    written: dict[tuple[Path, ...], list[Outcome]] = field(default_factory=dict)
+    failed: set[tuple[Path, ...]] = field(default_factory=set)
+
+    def see(self, outcome: Outcome, report: Report) -> None:
+        """Called once ``report`` has counted ``outcome``."""
+        project = outcome.project
+        if not project:
+            return
+        if outcome.unwritten and project not in self.failed:
+            self.failed.add(project)
+            for done in self.written.pop(project, []):
+                self._put_back(done, outcome.path, report)
+        elif outcome.written and project in self.failed:
+            self._put_back(outcome, None, report)
+        elif outcome.written:
+            self.written.setdefault(project, []).append(outcome)
+
+    @staticmethod
+    def _put_back(done: Outcome, culprit: Path | None, report: Report) -> None:
+        why = (
+            f"{culprit} of its project could not be written"
+            if culprit
+            else ("another file of its project could not be written")
+        )
+        try:
+            source = fileio.read_source(done.path)
+            if source.text != done.new:
+                raise fileio.WriteError("changed on disk since it was written")
+            fileio.write_atomic(source, done.old)
+        except (fileio.ReadError, fileio.WriteError) as exc:
+            report.echo(f"{done.path}: error: could not be put back ({exc.message})")
+            return
+        report.put_back(done, why)
+
+
 def _jobs(
     targets: Iterator[discovery.Discovered],
     to: Form,
@@ -212,9 +252,11 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
         jobs = _jobs(_targets(roots, options), to, options, report, branches, stopped)
         workers = options["jobs"] or default_workers()
         outcomes = run_all(jobs, workers, stopped if branches.name is None else lambda: False)
+        projects = AllOrNone()
         try:
             for outcome in _progress(outcomes, total, total > PROGRESS_ABOVE):
                 report.add(outcome)
+                projects.see(outcome, report)
                 if (
                     mode == "diff"
                     and outcome.status == "changed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,6 +71,19 @@ class Report:
         if outcome.project and self.level >= 2 and outcome.project not in self.projects:
             self.projects.add(outcome.project)
             self.echo("project: " + " + ".join(str(file) for file in outcome.project))
+
+    def put_back(self, outcome: Outcome, why: str) -> None:
+        """A file written in this run was put back as it was: count it failed, not changed."""
+        counts = self.counts.setdefault(outcome.repo, Counter())
+        counts["changed"] -= 1
+        counts["failed"] += 1
+        if outcome.repo is not None:
+            self.written.remove((outcome.repo, outcome.path))
+        error = MigrationError(f"put back as it was: {why}")
+        if self.keep:
+            index = next(i for i, kept in enumerate(self.outcomes) if kept is outcome)
+            self.outcomes[index] = replace(outcome, status="failed", written=False, error=error)
+        self.echo(error.render(str(outcome.path)))
 
     def fail(self, path: Path, message: str, repo: Path | None = None) -> None:
         """Record a failure outside any file's own run (git failed in a repository)."""

@@ -72,6 +72,8 @@ class Outcome:
     written: bool = False
     project: tuple[Path, ...] = ()
     """The files of its project, in order, when it has others."""
+    unwritten: bool = False
+    """The rewrite was ready but writing it failed (its project's other files are put back)."""
 
 
 def parsed_by(path: Path, job: Job) -> Callable[[str], bool]:
@@ -171,13 +173,22 @@ def _run_job(job: Job) -> Outcome:
         except fileio.WriteError as exc:
             error = MigrationError(exc.message)
             warnings = result.warnings
-            return Outcome(job.path, "failed", job.repo, warnings=warnings, error=error)
+            return Outcome(
+                job.path,
+                "failed",
+                job.repo,
+                warnings=warnings,
+                error=error,
+                project=together,
+                unwritten=True,
+            )
+    keep = job.keep_text or bool(together and job.write)  # to put a project back
     return Outcome(
         job.path,
         "changed",
         job.repo,
-        source.text if job.keep_text else "",
-        result.text if job.keep_text else "",
+        source.text if keep else "",
+        result.text if keep else "",
         result.warnings,
         result.services,
         written=job.write,
