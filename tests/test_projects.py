@@ -195,3 +195,15 @@ def test_a_project_is_written_all_or_none(tmp_path: Path, refused: str) -> None:
     assert f"{refused}: error: permission denied" in errors
     assert any(line.startswith(f"{kept}: error: put back as it was: ") for line in errors)
     assert "0 files migrated, 0 unchanged, 0 skipped with warnings, 2 failed." in done.stderr
+
+
+def test_lint_reports_a_split_service_in_each_file(tmp_path: Path) -> None:
+    shutil.copytree(CASES / "override-changes-visible" / "input", tmp_path / "p")
+    done = cli(tmp_path / "p", "lint", ".")
+    split = [line for line in done.stdout.splitlines() if " CM206 " in line]
+    assert split == [
+        "compose.override.yaml:2:3: CM206 warning: service 'trainer': its GPU settings are also "
+        "made in compose.yaml:2 ('trainer'), which Compose merges with this one",
+        "compose.yaml:2:3: CM206 warning: service 'trainer': its GPU settings are also made in "
+        "compose.override.yaml:2 ('trainer'), which Compose merges with this one",
+    ]

@@ -7,6 +7,7 @@ safe fixes by splicing their edits into the text, never by re-dumping the YAML.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from composemigrate import edits as edit_engine
@@ -24,6 +25,7 @@ from composemigrate.lint import (
     invalid_gpus,
     legacy_runtime,
     runtime_with_request,
+    split_across_files,
     unknown_capability,
     visible_devices_mismatch,
 )
@@ -45,6 +47,7 @@ RULES: tuple[Rule, ...] = (
     unknown_capability,
     runtime_with_request,
     visible_devices_mismatch,
+    split_across_files,
     legacy_runtime,
 )
 
@@ -67,15 +70,22 @@ class LintFinding:
         return f"{path}:{self.line}:{self.col}: {self.code} {self.severity}: {self.message}"
 
 
-def lint_text(text: str, *, gpus: int | None = None, path: str = "PATH") -> list[LintFinding]:
+def lint_text(
+    text: str,
+    *,
+    gpus: int | None = None,
+    path: str = "PATH",
+    held: Mapping[str, Finding] | None = None,
+) -> list[LintFinding]:
     """Every finding in a Compose text, sorted by place; raises MigrationError on invalid YAML.
 
     ``gpus`` is the number of GPUs of the target host (None skips that rule); ``path`` names the
-    file in messages that suggest a command.
+    file in messages that suggest a command; ``held`` names the services whose GPU settings the
+    file's project makes in several files (see ``projects``).
     """
     body = text.removeprefix("\ufeff")
     lines = Lines(body)
-    ctx = Context(gpus, path)
+    ctx = Context(gpus, path, held or {})
     found: dict[tuple[str, int, int, str], LintFinding] = {}
     for document in rewrite.documents(body, lines):
         for view in document.views:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ import click
 from composemigrate import fileio, sizelimit
 from composemigrate.lint import fix_text, lint_text, report, sarif
 from composemigrate.lint.report import Checked
-from composemigrate.result import MigrationError, internal_error
+from composemigrate.result import Finding, MigrationError, internal_error
 from composemigrate.terminal import printable
 
 EPILOG = """\b
@@ -61,6 +62,19 @@ def check_file(
         return Checked(str(path), error=internal_error(exc))
 
 
+def _held(path: Path, text: str) -> Mapping[str, Finding]:
+    """The services of ``path`` whose GPU settings its project makes in several files; none for
+    a project that cannot be read (Compose would refuse it; the file's own findings still come)."""
+    from composemigrate import projects, rewrite
+
+    if path.suffix == ".py" or not rewrite.might_have_gpus(text):
+        return {}
+    try:
+        return projects.project_for(path).held.get(path, {})
+    except MigrationError:
+        return {}
+
+
 def _check_file(
     path: Path, host: int | None, *, fix: bool, write: bool, max_bytes: int | None
 ) -> Checked:
@@ -77,7 +91,7 @@ def _check_file(
             text, fixed = result.text, len(result.warnings)
         if write and text != source.text:
             fileio.write_atomic(source, text)
-        findings = lint_text(text, gpus=host, path=name)
+        findings = lint_text(text, gpus=host, path=name, held=_held(path, text))
     except MigrationError as exc:
         return Checked(name, error=exc)
     except fileio.WriteError as exc:

@@ -7,11 +7,12 @@ the rule's code and severity, so a rule never repeats them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from composemigrate.edits import Edit
+from composemigrate.result import Finding
 from composemigrate.service import ServiceView
 
 SEVERITIES = ("error", "warning", "info")
@@ -20,10 +21,12 @@ SEVERITIES = ("error", "warning", "info")
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may know besides the service: the GPUs of the target host, the file's name."""
+    """What a rule may know besides the service: the GPUs of the target host, the file's name,
+    and the services whose GPU settings its project makes in several files."""
 
     host_gpus: int | None = None
     path: str = "PATH"
+    held: Mapping[str, Finding] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
