@@ -49,7 +49,7 @@ def _reset(pairs: list[tuple[Node, Node]]) -> Node | None:
     return next((key for key, value in pairs if value.tag == RESET), None)
 
 
-def _gpu_items(view: ServiceView) -> list[Node]:
+def gpu_items(view: ServiceView) -> list[Node]:
     pairs = chain(view)
     if len(pairs) < len(LEVELS) or not yamldoc.is_sequence(pairs[-1][1]) or _reset(pairs):
         return []
@@ -57,7 +57,7 @@ def _gpu_items(view: ServiceView) -> list[Node]:
 
 
 def read(view: ServiceView) -> Found | None:
-    items = _gpu_items(view)
+    items = gpu_items(view)
     if not items:
         return None
     where = view.where(items[0])
@@ -72,7 +72,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     """Delete the GPU entry, then each parent it leaves empty, up to ``deploy`` itself."""
     lines = view.lines
     pairs = chain(view)
-    item = _gpu_items(view)[0]
+    item = gpu_items(view)[0]
     devices = pairs[-1][1]
     if any(view.shared(value) for _, value in pairs[1:]) or view.shared(item):
         return Unsupported("the reservation is an anchor used elsewhere", refusals.SHARED_ANCHOR)
@@ -161,7 +161,7 @@ def write(
             dash = view.lines.text.rfind("-", view.lines.start(view.lines.line_of(first)), first)
             at = end_place(view, deepest)
             place = Place(deepest, at.offset, view.lines.col_of(dash), replaced=False)
-            return _insert(view, place, entry.render(request, place.column), removals)
+            return _insert(view, place, _entry(view, request, place.column), removals)
         if not yamldoc.is_mapping(deepest):
             return Unsupported(f"{LEVELS[len(pairs) - 1]} is not a mapping", refusals.LAYOUT)
         place = end_place(view, deepest)
@@ -172,7 +172,16 @@ def write(
         for depth, level in enumerate(missing)
     ]
     dash_column = column + (len(missing) - 1) * step + style.dash
-    return _insert(view, place, [*rendered, *entry.render(request, dash_column)], removals)
+    return _insert(view, place, [*rendered, *_entry(view, request, dash_column)], removals)
+
+
+def _entry(view: ServiceView, request: GpuRequest, dash: int) -> list[tuple[str, str]]:
+    """The entry of a ``gpus:`` list moving here in its own text, else rendered."""
+    found = view.entries.get("gpus")
+    items = found.value.value if found and yamldoc.is_sequence(found.value) else []
+    item = items[0] if len(items) == 1 else None
+    moved = entry.moved(view.lines, item, request, dash, implied_gpu=True)
+    return moved or entry.render(request, dash)
 
 
 def text_of_key(pairs: list[tuple[Node, Node]], value: Node) -> str:

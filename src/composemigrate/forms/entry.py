@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from composemigrate import refusals, yamldoc
+from composemigrate import layout, refusals, yamldoc
 from composemigrate.gpu import ALL, GpuRequest, Unsupported, is_variable, unbalanced
 from composemigrate.service import CAPS, REQUEST
-from composemigrate.yamldoc import Node
+from composemigrate.yamldoc import Lines, Node
 
 KEYS = ("driver", "count", "device_ids", "capabilities", "options")
 ENTRY = "entry"
@@ -163,3 +163,39 @@ def render(request: GpuRequest, dash: int) -> list[tuple[str, str]]:
 def render_flow(request: GpuRequest) -> str:
     """The entry as one flow mapping, for flow-style lists."""
     return "{" + ", ".join(f"{key}: {value}" for key, value, _ in _fields(request)) + "}"
+
+
+def moved(
+    lines: Lines, item: Node | None, request: GpuRequest, dash: int, *, implied_gpu: bool
+) -> list[tuple[str, str]] | None:
+    """The lines of the entry ``item`` (moving between a reservation and ``gpus:``) re-indented
+    to ``dash``, in its own quotes and key order, when it says ``request`` in full: a driver, a
+    count or ids, capabilities, block style, no comment, no merge key. None: render it anew."""
+    if item is None or not yamldoc.is_mapping(item) or yamldoc.is_flow(item):
+        return None
+    if read(item, implied_gpu=implied_gpu) != request or yamldoc.merge_sources(item):
+        return None
+    names = [name for name, _, _ in yamldoc.own_entries(item)]
+    if "driver" not in names or "capabilities" not in names:
+        return None
+    found = layout.item_span(lines, item)
+    if found is None or found.above:
+        return None
+    start = lines.text.rfind("-", lines.start(found.first), yamldoc.content_start(item))
+    column = lines.col_of(start)
+    texts = [lines.content(number) for number in range(found.first, found.last + 1)]
+    if column != layout.indent_of(texts[0]) or any(layout.line_comment(t) for t in texts):
+        return None
+    rest = texts[1:]
+    if any(text.strip() and layout.indent_of(text) <= column for text in rest):
+        return None
+    shift = dash - column
+    out = [" " * dash + texts[0][column:]]
+    out += [(" " * shift + text) if shift >= 0 else text[-shift:] for text in rest]
+    return [(line, _slot(line)) for line in out]
+
+
+def _slot(line: str) -> str:
+    """Where a carried comment goes on a moved entry's line, as on a rendered one."""
+    key = line.strip().removeprefix("- ").split(":", 1)[0].strip("'\"")
+    return {"count": REQUEST, "device_ids": REQUEST, "capabilities": CAPS}.get(key, ENTRY)

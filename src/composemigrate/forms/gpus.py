@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
-from composemigrate.forms import entry
+from composemigrate.forms import devices, entry
 from composemigrate.gpu import GpuRequest, Unsupported, is_variable
 from composemigrate.service import (
     HEAD,
@@ -91,6 +91,10 @@ def write(
     if request.is_all_plain():
         rendered = [(pad + "gpus: all", HEAD)]
     else:
-        rendered = [(pad + "gpus:", HEAD), *entry.render(request, place.column + view.style.dash)]
+        dash = place.column + view.style.dash
+        items = devices.gpu_items(view)
+        item = items[0] if len(items) == 1 else None
+        moved = entry.moved(view.lines, item, request, dash, implied_gpu=False)
+        rendered = [(pad + "gpus:", HEAD), *(moved or entry.render(request, dash))]
     edits.append(block_edit(view.lines, place, attach(rendered, carried)))
     return edits
