@@ -280,7 +280,13 @@ def _together(
     except (edit_engine.EditConflict, MigrationError):
         return None
     same = all(states.get(name) == gpu_state(planned[name]) for name in bad)
-    return edits if same else None
+    return edits if same and _comments_of(after) == _comments_of(body) else None
+
+
+def _comments_of(text: str) -> Counter[str]:
+    """Every comment of a text: a merged set of edits must carry each one exactly once."""
+    found = (layout.line_comment(line) for line in text.split("\n"))
+    return Counter(comment.text for comment in found if comment is not None)
 
 
 def _one_block_per_place(edits: list[Edit]) -> list[Edit] | None:
