@@ -271,7 +271,7 @@ def _together(
     planned = {p.view.name: p.view for p in plans}
     if not bad <= planned.keys():
         return None
-    edits = _one_block_per_place([edit for p in plans for edit in p.edits])
+    edits = _one_block_per_place(plans)
     if edits is None:
         return None
     try:
@@ -285,27 +285,33 @@ def _together(
 
 def _comments_of(text: str) -> Counter[str]:
     """Every comment of a text: a merged set of edits must carry each one exactly once."""
-    found = (layout.line_comment(line) for line in text.split("\n"))
+    found = (layout.line_comment(line.removesuffix("\r")) for line in text.split("\n"))
     return Counter(comment.text for comment in found if comment is not None)
 
 
-def _one_block_per_place(edits: list[Edit]) -> list[Edit] | None:
-    """The edits with one block inserted at each place: services that merge one anchor each
-    plan the same new block there, some carrying the comments of lines only they removed. The
-    block whose comments include every other's stands for all; None when the blocks differ in
+def _one_block_per_place(plans: list[Plan]) -> list[Edit] | None:
+    """The plans' edits with one set of new lines at each place: services that merge one anchor
+    each plan the same lines there, some carrying the comments of lines only they removed. The
+    plan whose comments include every other's stands for all; None when the lines differ in
     more than comments."""
-    blocks: dict[int, list[Edit]] = {}
-    for edit in edits:
-        if edit.start == edit.end:
-            blocks.setdefault(edit.start, []).append(edit)
-    kept = [edit for edit in edits if edit.start != edit.end]
-    for found in blocks.values():
-        shapes = {_uncommented(edit.new) for edit in found}
-        comments = [Counter(_comments(edit.new)) for edit in found]
-        widest = max(range(len(found)), key=lambda index: sum(comments[index].values()))
-        if len(shapes) > 1 or any(c - comments[widest] for c in comments):
+    kept: list[Edit] = []
+    places: dict[int, list[list[Edit]]] = {}
+    for current in plans:
+        mine: dict[int, list[Edit]] = {}
+        for edit in current.edits:
+            if edit.start == edit.end:
+                mine.setdefault(edit.start, []).append(edit)
+            else:
+                kept.append(edit)
+        for offset, inserts in mine.items():
+            places.setdefault(offset, []).append(inserts)
+    for variants in places.values():
+        shapes = {tuple(_uncommented(edit.new) for edit in inserts) for inserts in variants}
+        said = [Counter(c for edit in inserts for c in _comments(edit.new)) for inserts in variants]
+        widest = max(range(len(variants)), key=lambda index: sum(said[index].values()))
+        if len(shapes) > 1 or any(found - said[widest] for found in said):
             return None
-        kept.append(found[widest])
+        kept.extend(variants[widest])
     return kept
 
 
