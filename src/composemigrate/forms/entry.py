@@ -175,8 +175,8 @@ def moved(
         return None
     if read(item, implied_gpu=implied_gpu) != request or yamldoc.merge_sources(item):
         return None
-    names = [name for name, _, _ in yamldoc.own_entries(item)]
-    if "driver" not in names or "capabilities" not in names:
+    names = {name for name, _, _ in yamldoc.own_entries(item)}
+    if not {"driver", "capabilities"} <= names or not names & {"count", "device_ids"}:
         return None
     found = layout.item_span(lines, item)
     if found is None or found.above:
@@ -191,7 +191,10 @@ def moved(
         return None
     shift = dash - column
     out = [" " * dash + texts[0][column:]]
-    out += [(" " * shift + text) if shift >= 0 else text[-shift:] for text in rest]
+    out += [
+        text if not text.strip() else (" " * shift + text) if shift >= 0 else text[-shift:]
+        for text in rest
+    ]
     return [(line, _slot(line)) for line in out]
 
 
