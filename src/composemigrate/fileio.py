@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 _REASONS = {
     errno.ENOENT: "no such file",
@@ -81,13 +82,14 @@ def _opened_within(path: Path | str, info: os.stat_result, within: str) -> bool:
     return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
 
 
-def read_regular(
-    path: Path | str, limit: int | None = None, within: str | None = None
-) -> tuple[bytes, os.stat_result]:
-    """The bytes of a regular file (following symlinks), at most ``limit`` + 1 of them, and its
-    ``stat``. Opened without blocking, so a FIFO is refused at once rather than waited on, and
-    checked to be a regular file before one byte is read (``/dev/zero`` is never read). With
-    ``within``, the file opened must be the one whose real path lies in that folder."""
+@contextlib.contextmanager
+def open_regular(
+    path: Path | str, within: str | None = None
+) -> Iterator[tuple[BinaryIO, os.stat_result]]:
+    """A regular file (following symlinks) open for reading, and its ``stat``. Opened without
+    blocking, so a FIFO is refused at once rather than waited on, and checked to be a regular
+    file before one byte is read (``/dev/zero`` is never read). With ``within``, the file opened
+    must be the one whose real path lies in that folder (``Outside`` otherwise)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
@@ -98,11 +100,20 @@ def read_regular(
         if not stat.S_ISREG(info.st_mode):
             raise NotRegular(errno.EINVAL, "not a regular file")
         os.set_blocking(fd, True)
-        with os.fdopen(os.dup(fd), "rb") as file:
-            data = file.read() if limit is None else file.read(limit + 1)
-    finally:
+    except BaseException:
         os.close(fd)
-    return data, info
+        raise
+    with os.fdopen(fd, "rb") as file:
+        yield file, info
+
+
+def read_regular(
+    path: Path | str, limit: int | None = None, within: str | None = None
+) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file (see ``open_regular``), at most ``limit`` + 1 of them, and
+    its ``stat``."""
+    with open_regular(path, within) as (file, info):
+        return (file.read() if limit is None else file.read(limit + 1)), info
 
 
 PIECE = 1 << 20
@@ -115,18 +126,17 @@ OVERLAP = 64
 def pieces(path: Path, within: str | None = None) -> Iterator[str]:
     """A large file's text a piece at a time (overlapping), to look for words without holding
     it whole; ``ReadError`` for a binary file or one that leads out of ``within``."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if within is not None and not _opened_within(path, info, within):
-            raise ReadError("leads out of the folder walked (a link swapped in?); not read")
-        tail = b""
-        while chunk := file.read(PIECE):
-            if b"\0" in chunk:
-                raise ReadError("binary file (NUL byte)")
-            data = tail + chunk
-            yield data.decode("utf-8", errors="replace")
-            tail = data[-OVERLAP:]
+    try:
+        with open_regular(path, within) as (file, _):
+            tail = b""
+            while chunk := file.read(PIECE):
+                if b"\0" in chunk:
+                    raise ReadError("binary file (NUL byte)")
+                data = tail + chunk
+                yield data.decode("utf-8", errors="replace")
+                tail = data[-OVERLAP:]
+    except Outside as err:
+        raise ReadError(f"{err.strerror}; not read") from None
 
 
 def decode(data: bytes) -> str:

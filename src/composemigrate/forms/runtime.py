@@ -59,8 +59,9 @@ def read(view: ServiceView) -> Found | None:
     for name in NAMES:
         if name in values and values[name] is None:
             return view.shell_value(name)
-        alone = {VISIBLE: (values.get(VISIBLE), None), CAPABILITIES: (None, values.get(name))}
-        if name in values and isinstance(refused := from_environment(*alone[name]), Unsupported):
+        value = values.get(name)
+        alone = (value, None) if name == VISIBLE else (None, value)
+        if name in values and isinstance(refused := from_environment(*alone), Unsupported):
             return Found(refused, view.env_where(name))
     return Found(from_environment(values.get(VISIBLE), values.get(CAPABILITIES)), where)
 
