@@ -547,7 +547,9 @@ def test_json_report(workdir: Path) -> None:
         "files",
         "repositories",
         "totals",
+        "projects",
     }
+    assert report["projects"] == []
     assert (report["version"], report["direction"], report["mode"]) == (1, "devices", "diff")
     assert report["interrupted"] is False
     assert report["repositories"] == []

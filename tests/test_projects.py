@@ -132,6 +132,26 @@ LEGACY = "services:\n  app:\n    runtime: nvidia\n"
             id="extends-a-missing-file",
         ),
         pytest.param(
+            {
+                "docker-compose.yml": "include:\n  - sub/compose.yaml\nservices:\n  app:\n"
+                "    image: x\n",
+                "sub/compose.yaml": "include:\n  - ../docker-compose.yml\n",
+            },
+            [
+                "docker-compose.gpu.yml: error: include cycle: docker-compose.yml -> "
+                "sub/compose.yaml -> docker-compose.yml; no file of the project is migrated",
+            ],
+            id="include-cycle",
+        ),
+        pytest.param(
+            {"docker-compose.yml": "include:\n  - gone.yaml\nservices:\n  app:\n    image: x\n"},
+            [
+                "docker-compose.gpu.yml: error: gone.yaml, included by docker-compose.yml, does "
+                "not exist; no file of the project is migrated",
+            ],
+            id="include-a-missing-file",
+        ),
+        pytest.param(
             {"docker-compose.yml": "services:\n  app:\n    image: x\n", ".env": None},
             [
                 "docker-compose.gpu.yml: error: .env beside it cannot be read (is a directory); "
@@ -153,17 +173,18 @@ def test_a_broken_project_is_left_whole_with_one_line_per_file(
         if text is None:
             (project / name).mkdir()  # a folder where a file should be: it cannot be read
         else:
+            (project / name).parent.mkdir(exist_ok=True)
             (project / name).write_text(text, encoding="utf-8")
     (project / "docker-compose.gpu.yml").write_text(LEGACY, encoding="utf-8")
     other = tmp_path / "other"
     other.mkdir()
     (other / "compose.yaml").write_text(LEGACY, encoding="utf-8")
-    before = {path: path.read_bytes() for path in project.iterdir() if path.is_file()}
+    before = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
     done = cli(tmp_path, "--to-gpus", "--jobs", "1", ".")
     assert done.returncode == 2
     found = [line for line in done.stderr.splitlines() if ": error: " in line]
     assert found == [f"project/{line}" for line in errors]
-    assert {path: path.read_bytes() for path in project.iterdir() if path.is_file()} == before
+    assert {path: path.read_bytes() for path in project.rglob("*") if path.is_file()} == before
     assert (other / "compose.yaml").read_text(encoding="utf-8").endswith("gpus: all\n")
 
 
@@ -173,6 +194,8 @@ def test_the_report_names_each_file_s_project_and_v_shows_it_once(tmp_path: Path
     files = {entry["path"]: entry["project"] for entry in json.loads(report.stdout)["files"]}
     both = ["compose.yaml", "compose.override.yaml"]
     assert files == {"compose.override.yaml": both, "compose.yaml": both}
+    projects = json.loads(report.stdout)["projects"]
+    assert projects == [{"files": both, "repository": None, "sets": [both]}]
     verbose = cli(tmp_path / "p", "--to-devices", "--check", "-v", ".")
     shown = [line for line in verbose.stderr.splitlines() if line.startswith("project: ")]
     assert shown == ["project: compose.yaml + compose.override.yaml"]
@@ -194,7 +217,9 @@ def test_a_project_is_written_all_or_none(tmp_path: Path, refused: str) -> None:
     errors = [line for line in done.stderr.splitlines() if ": error: " in line]
     assert f"{refused}: error: permission denied" in errors
     assert any(line.startswith(f"{kept}: error: put back as it was: ") for line in errors)
-    assert "0 files migrated, 0 unchanged, 0 skipped with warnings, 2 failed." in done.stderr
+    assert (
+        "0 files migrated, 0 unchanged, 0 skipped with warnings, 2 failed; 1 multi-file project."
+    ) in done.stderr
 
 
 def test_lint_reports_a_split_service_in_each_file(tmp_path: Path) -> None:
@@ -207,3 +232,14 @@ def test_lint_reports_a_split_service_in_each_file(tmp_path: Path) -> None:
         "compose.yaml:2:3: CM206 warning: service 'trainer': its GPU settings are also made in "
         "compose.override.yaml:2 ('trainer'), which Compose merges with this one",
     ]
+
+
+def test_the_report_gives_the_sets_a_project_is_run_with(tmp_path: Path) -> None:
+    """The base alone (``docker compose`` with no ``-f``), then the base with each overlay."""
+    shutil.copytree(CASES / "dash-named-overlay" / "input", tmp_path / "p")
+    report = cli(tmp_path / "p", "--to-devices", "--check", "--report", "json", ".")
+    base, overlay = "docker-compose.yml", "docker-compose-gpu1.yml"
+    assert json.loads(report.stdout)["projects"] == [
+        {"files": [base, overlay], "repository": None, "sets": [[base], [base, overlay]]}
+    ]
+    assert "; 1 multi-file project." in report.stderr

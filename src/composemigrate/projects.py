@@ -4,7 +4,10 @@ A project is a base file (``compose.yaml``, …, ``docker-compose.yml``) with it
 the files ``COMPOSE_FILE`` names in the ``.env`` beside it, and the overlays of the same name family
 in its folder (``docker-compose.gpu.yml`` or ``docker-compose-gpu.yml`` beside
 ``docker-compose.yml``) that only complete services the base defines; or the files given together
-with ``-f``. ``extends`` ties a service to the one it extends, in the same file or another.
+with ``-f``. ``extends`` ties a service to the one it extends, in the same file or another, and
+``include`` adds the services of the files it names (which the project's other files may complete),
+followed from the project down and, for a file in a subfolder, from the projects of the folders
+above it.
 
 A service whose definitions in two or more files (or an extended and an extending service) each
 carry GPU settings gets its GPUs from several places: rewriting one file alone could change what
@@ -16,7 +19,7 @@ rewrite could disturb.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -27,7 +30,7 @@ from composemigrate.environment import NAMES, env_items, parse_env_file
 from composemigrate.forms import FORMS
 from composemigrate.result import Finding, MigrationError
 from composemigrate.service import ServiceView
-from composemigrate.yamldoc import Lines
+from composemigrate.yamldoc import Lines, Node
 
 BASES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 """Base file names in the order ``docker compose`` looks them up."""
@@ -61,6 +64,15 @@ class Project:
 
     files: list[Path]
     held: dict[Path, dict[str, Finding]] = field(default_factory=dict)
+    included: list[Path] = field(default_factory=list)
+    """Files the project's files ``include``, directly or through others, in the order met."""
+    sets: list[list[Path]] = field(default_factory=list)
+    """The sets of files it is run with: ``docker compose`` with no ``-f`` (``COMPOSE_FILE``,
+    else the base and its override), then the base with each overlay; empty: ``files``."""
+
+    def runs(self, path: Path) -> list[list[Path]]:
+        """The sets of files holding ``path`` that Compose is run with."""
+        return [files for files in self.sets or [self.files] if path in files]
 
 
 def is_compose_name(name: str) -> bool:
@@ -114,6 +126,7 @@ class Files:
         self.read = read
         self._texts: dict[Path, str | None] = {}
         self._defs: dict[Path, list[Definition]] = {}
+        self._includes: dict[Path, list[Path]] = {}
         self.problems: dict[Path, str] = {}
 
     def text(self, path: Path) -> str | None:
@@ -138,6 +151,15 @@ class Files:
             self._defs[path] = self._parse(path, text)
         return self._defs[path]
 
+    def includes(self, path: Path) -> list[Path]:
+        """The files ``path`` names under a top-level ``include`` (a path holding a variable is
+        not followed: which file it names is known only when Compose runs)."""
+        text = self.text(path)
+        if text is None or "include" not in text:
+            return []
+        self.definitions(path, gated=False)
+        return self._includes.get(path, [])
+
     def problem(self, path: Path) -> str | None:
         """Why ``path`` cannot be read or parsed, or None."""
         self.definitions(path, gated=False)
@@ -153,6 +175,9 @@ class Files:
         except RecursionError:
             self.problems[path] = "does not parse: nesting too deep"
             return []
+        self._includes[path] = [
+            path.parent / name for document in docs for name in _included(document.root)
+        ]
         return [
             Definition(
                 path, view.name, *view.where(view.key), _gpu_settings(view), _extends(view, path)
@@ -162,6 +187,22 @@ class Files:
         ]
 
 
+def _included(root: Node) -> Iterator[str]:
+    """The relative paths a document's ``include`` names, in its short and long forms."""
+    entry = yamldoc.entries(root).get("include")
+    if entry is None or not yamldoc.is_sequence(entry.value):
+        return
+    for item in entry.value.value:
+        paths = item
+        if yamldoc.is_mapping(item):
+            fields = {name: node for name, _, node in yamldoc.own_entries(item)}
+            paths = fields.get("path", item)
+        for node in paths.value if yamldoc.is_sequence(paths) else [paths]:
+            name = yamldoc.text_of(node)
+            if name and "$" not in name:
+                yield name
+
+
 def folder_projects(folder: Path, names: Iterable[str], files: Files) -> list[Project]:
     """The projects of one folder, from the file names in it."""
     present = sorted(names)
@@ -169,10 +210,9 @@ def folder_projects(folder: Path, names: Iterable[str], files: Files) -> list[Pr
     if base is None:
         return []
     stem = base.rsplit(".", 1)[0]
-    members = [base, *(name for name in OVERRIDES[base] if name in present)]
-    for name in _compose_file_setting(folder, files):
-        if name not in members:
-            members.append(name)
+    default = [base, *(name for name in OVERRIDES[base] if name in present)]
+    listed = _compose_file_setting(folder, files)
+    members = list(dict.fromkeys([*default, *listed]))
     candidates = [
         name
         for name in present
@@ -182,15 +222,22 @@ def folder_projects(folder: Path, names: Iterable[str], files: Files) -> list[Pr
         and name not in BASES
         and files.definitions(folder / name)
     ]
+    overlays: list[str] = []
     if candidates:
         services = {d.service for d in files.definitions(folder / base, gated=False)}
         broken = files.problem(folder / base) is not None  # then which complete it is unknown
-        members += [
+        overlays = [
             name
             for name in candidates
             if broken or {d.service for d in files.definitions(folder / name)} <= services
         ]
-    return [Project([folder / name for name in members])]
+    sets = [listed or default, *([base, name] for name in overlays)]
+    return [
+        Project(
+            [folder / name for name in [*members, *overlays]],
+            sets=[[folder / name for name in names] for names in sets],
+        )
+    ]
 
 
 def _compose_file_setting(folder: Path, files: Files) -> list[str]:
@@ -215,7 +262,8 @@ def hold(
     ``origin`` is the file being migrated, which errors are told from."""
     defs: list[Definition] = []
     seen: set[Path] = set()
-    queue = list(dict.fromkeys([*project.files, *neighbours]))
+    members = {*project.files, *project.included}
+    queue = list(dict.fromkeys([*project.files, *project.included, *neighbours]))
     texts = [text for path in queue if (text := files.text(path)) and may_matter(text)]
     if len(texts) < 2 and not any("extends" in text for text in texts):
         return project  # one file with GPU settings, extending nothing: nothing to hold
@@ -227,11 +275,10 @@ def hold(
         found = files.definitions(path)
         defs.extend(found)
         for definition in found:
-            if definition.extends is not None and definition.path in project.files:
+            if definition.extends is not None and definition.path in members:
                 _check_extends(definition, files, origin or definition.path)
         queue.extend(d.extends[0] for d in found if d.extends and d.extends[0] not in seen)
     groups: dict[str, list[Definition]] = {}
-    members = set(project.files)
     for definition in defs:
         if definition.path in members:
             groups.setdefault(definition.service, []).append(definition)
@@ -324,5 +371,72 @@ def project_for(path: Path, together: Sequence[Path] = (), read: Reader = read_t
                 f"{_shown(member, path)}, a file of the same project, {problem}; "
                 "no file of the project is migrated"
             )
+    project.included = _included_files(project, files, path)
     neighbours = [path.parent / name for name in names if is_compose_name(name)]
-    return hold(project, files, neighbours, path)
+    hold(project, files, neighbours, path)
+    for above in _including_projects(path, files):
+        project.held.setdefault(path, {}).update(above.held.get(path, {}))
+    return project
+
+
+INCLUDE_DEPTH = 32
+"""Files deep an ``include`` chain is followed; a deeper one is refused as Compose would not
+finish it either."""
+
+ANCESTORS = 3
+"""Folders above a file whose projects are looked at for an ``include`` of it."""
+
+
+def _normal(path: Path) -> Path:
+    return Path(os.path.normpath(path))
+
+
+def _included_files(project: Project, files: Files, origin: Path) -> list[Path]:
+    """Every file the project's files include, through other included files too. Raises
+    ``MigrationError`` for an include Compose could not load: missing, unreadable, a cycle."""
+    found: list[Path] = []
+
+    def visit(path: Path, chain: list[Path]) -> None:
+        for target in map(_normal, files.includes(path)):
+            if target in chain or len(chain) > INCLUDE_DEPTH:
+                cycle = " -> ".join(_shown(step, origin) for step in [*chain, target])
+                why = "cycle" if target in chain else "chain too deep"
+                raise MigrationError(f"include {why}: {cycle}; no file of the project is migrated")
+            problem = files.problem(target)
+            if problem is not None:
+                raise MigrationError(
+                    f"{_shown(target, origin)}, included by {_shown(path, origin)}, {problem}; "
+                    "no file of the project is migrated"
+                )
+            if target not in found and target not in project.files:
+                found.append(target)
+                visit(target, [*chain, target])
+
+    for member in project.files:
+        visit(_normal(member), [_normal(member)])
+    return found
+
+
+def _including_projects(path: Path, files: Files) -> Iterator[Project]:
+    """The projects of the folders above ``path`` that include it, each with its services held,
+    under ``path`` as spelled here. One that cannot be read is Compose's to refuse when run; it
+    holds nothing."""
+    here = os.path.abspath(path)
+    folder = path.parent
+    for _ in range(ANCESTORS):
+        above = _normal(folder / "..")
+        if os.path.abspath(above) == os.path.abspath(folder):
+            return  # the root
+        folder = above
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return
+        for project in folder_projects(folder, names, files):
+            try:
+                project.included = _included_files(project, files, path)
+                spelled = next(f for f in project.included if os.path.abspath(f) == here)
+                project.included[project.included.index(spelled)] = path
+                yield hold(project, files, origin=path)
+            except (MigrationError, StopIteration):
+                continue

@@ -47,8 +47,9 @@ class Report:
     counts: dict[Path | None, Counter[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
-    projects: set[tuple[Path, ...]] = field(default_factory=set)
-    """Projects already shown (``-v`` shows each once)."""
+    projects: dict[tuple[Path, ...], Outcome] = field(default_factory=dict)
+    """Each project of several files met, by its files, with the first outcome of one of them
+    (its repository and sets); ``-v`` shows each once."""
 
     def add(self, outcome: Outcome) -> None:
         self.counts.setdefault(outcome.repo, Counter())[outcome.status] += 1
@@ -68,9 +69,10 @@ class Report:
             self.echo(f"{verb} {path}" + (f" (services: {services})" if services else ""))
         elif outcome.status == "unchanged" and self.level >= 2:
             self.echo(f"unchanged {path}")
-        if outcome.project and self.level >= 2 and outcome.project not in self.projects:
-            self.projects.add(outcome.project)
-            self.echo("project: " + " + ".join(str(file) for file in outcome.project))
+        if outcome.project and outcome.project not in self.projects:
+            self.projects[outcome.project] = replace(outcome, old="", new="")
+            if self.level >= 2:
+                self.echo("project: " + " + ".join(str(file) for file in outcome.project))
 
     def put_back(self, outcome: Outcome, why: str) -> None:
         """A file written in this run was put back as it was: count it failed, not changed."""
@@ -105,7 +107,9 @@ class Report:
             f"{counts['skipped']} skipped with warnings",
             f"{counts['failed']} failed",
         ]
-        return ", ".join(parts)
+        projects = sum(1 for o in self.projects.values() if repo == "all" or o.repo == repo)
+        several = f"; {_plural(projects, 'multi-file project')}" if projects else ""
+        return ", ".join(parts) + several
 
     def repos(self) -> list[Path]:
         return sorted(repo for repo in self.counts if repo is not None)
@@ -158,5 +162,13 @@ class Report:
                 for repo in self.repos()
             ],
             "totals": dict(self.totals()),
+            "projects": [
+                {
+                    "files": [printable(str(file)) for file in files],
+                    "repository": printable(str(o.repo)) if o.repo is not None else None,
+                    "sets": [[printable(str(file)) for file in run] for run in o.sets],
+                }
+                for files, o in self.projects.items()
+            ],
         }
         return json.dumps(document, indent=2)

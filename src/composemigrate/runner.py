@@ -72,6 +72,8 @@ class Outcome:
     written: bool = False
     project: tuple[Path, ...] = ()
     """The files of its project, in order, when it has others."""
+    sets: tuple[tuple[Path, ...], ...] = ()
+    """The sets of files its project is run with (see ``Project.sets``)."""
     unwritten: bool = False
     """The rewrite was ready but writing it failed (its project's other files are put back)."""
 
@@ -153,8 +155,9 @@ def _run_job(job: Job) -> Outcome:
         if result.changed and job.compose:
             from composemigrate import composecheck
 
-            sets = [[job.path], *([project.files] if project and len(project.files) > 1 else [])]
-            composecheck.check(job.compose, job.path, source.text, result.text, sets)
+            runs = project.runs(job.path) if project else []
+            checked = [[job.path], *(files for files in runs if len(files) > 1)]
+            composecheck.check(job.compose, job.path, source.text, result.text, checked)
     except MigrationError as exc:
         return Outcome(job.path, "failed", job.repo, error=exc)
     except RecursionError:
@@ -164,9 +167,12 @@ def _run_job(job: Job) -> Outcome:
         error = MigrationError("not enough memory to read this file")
         return Outcome(job.path, "failed", job.repo, error=error)
     together = tuple(project.files) if project and len(project.files) > 1 else ()
+    sets = tuple(tuple(files) for files in project.sets) if project and together else ()
     if not result.changed:
         status: Status = "skipped" if result.warnings else "unchanged"
-        return Outcome(job.path, status, job.repo, warnings=result.warnings, project=together)
+        return Outcome(
+            job.path, status, job.repo, warnings=result.warnings, project=together, sets=sets
+        )
     if job.write:
         try:
             fileio.write_atomic(source, result.text)
@@ -180,6 +186,7 @@ def _run_job(job: Job) -> Outcome:
                 warnings=warnings,
                 error=error,
                 project=together,
+                sets=sets,
                 unwritten=True,
             )
     keep = job.keep_text or bool(together and job.write)  # to put a project back
@@ -193,6 +200,7 @@ def _run_job(job: Job) -> Outcome:
         result.services,
         written=job.write,
         project=together,
+        sets=sets,
     )
 
 
