@@ -89,6 +89,13 @@ def _gpu_settings(view: ServiceView) -> bool:
     env = entries.get("environment")
     if env is not None and any(item.name in NAMES for item in env_items(env.value)):
         return True
+    if any(
+        str(node.tag) in MERGE_TAGS
+        for name in ("deploy", "environment", "env_file")
+        if name in entries
+        for node in yamldoc.walk(entries[name].value)
+    ):
+        return True  # it may take away a request or a variable another file sets
     if "env_file" in entries:
         values = view.env_file_values
         return not isinstance(values, dict) or bool(values)
@@ -112,10 +119,17 @@ def _extends(view: ServiceView, path: Path) -> tuple[Path, str] | None:
     return (path.parent / target if target else path), service
 
 
+MERGE_TAGS = ("!reset", "!override")
+"""Compose's tags that take an inherited value away instead of merging into it."""
+
+
 def may_matter(text: str) -> bool:
-    """The cheap gate: a file naming no GPU word, ``env_file`` or ``extends`` adds no GPU setting
-    to any service, so it is never parsed for one."""
-    return rewrite.might_have_gpus(text) or "env_file" in text or "extends" in text
+    """The cheap gate: a file naming no GPU word, ``runtime``, ``env_file``, ``extends`` or a tag
+    that takes a value away adds or removes no GPU setting of any service, so it is never parsed
+    for one."""
+    return rewrite.might_have_gpus(text) or any(
+        word in text for word in ("runtime", "env_file", "extends", *MERGE_TAGS)
+    )
 
 
 class Files:
