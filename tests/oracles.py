@@ -352,11 +352,34 @@ def _service_effects(service: dict[str, Any]) -> set[Effect]:
         if _is_gpu_device(device)
     ]
     requests += [_device_request(entry, ("gpu",)) for entry in service.get("gpus") or []]
+    requests += [
+        _cdi_request(device["device_ids"], device.get("capabilities") or ())
+        for device in _reservations(service).get("devices") or []
+        if device.get("driver") == "cdi" and _cdi_names(device.get("device_ids") or [])
+    ]
+    names = [d["source"] for d in service.get("devices") or [] if _cdi_names([d["source"]])]
+    requests += [_cdi_request(names, ("gpu",))] if names else []
     if requests:
         return {_effect(request, env.get(CAPABILITIES)) for request in requests}
     if service.get("runtime") == "nvidia":
         return {_effect(from_environment(env.get(VISIBLE), None), env.get(CAPABILITIES))}
     return set()
+
+
+CDI_GPU = "nvidia.com/gpu="
+
+
+def _cdi_names(names: list[str]) -> bool:
+    """Names that are all NVIDIA GPUs the CDI way (``nvidia.com/gpu=<device>``)."""
+    return bool(names) and all(name.startswith(CDI_GPU) and ":" not in name for name in names)
+
+
+def _cdi_request(names: list[str], caps: Any) -> GpuRequest:
+    """CDI names as the NVIDIA request they stand for: ``=all`` every GPU, else the ids."""
+    devices = tuple(name[len(CDI_GPU) :] for name in names)
+    if devices == ("all",):
+        return GpuRequest(capabilities=tuple(caps))
+    return GpuRequest(count=None, device_ids=devices, capabilities=tuple(caps))
 
 
 def _reservations(service: dict[str, Any]) -> dict[str, Any]:
@@ -403,7 +426,16 @@ def non_gpu_model(model: dict[str, Any]) -> dict[str, Any]:
                 del service["environment"]
         reservations = _reservations(service)
         if "devices" in reservations:
-            reservations["devices"] = [d for d in reservations["devices"] if not _is_gpu_device(d)]
+            reservations["devices"] = [
+                d
+                for d in reservations["devices"]
+                if not _is_gpu_device(d)
+                and not (d.get("driver") == "cdi" and _cdi_names(d.get("device_ids") or []))
+            ]
+        if "devices" in service:
+            service["devices"] = [d for d in service["devices"] if not _cdi_names([d["source"]])]
+            if not service["devices"]:
+                del service["devices"]
         if "deploy" in service:
             deploy = _prune(service["deploy"])
             if deploy:

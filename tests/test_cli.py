@@ -142,11 +142,13 @@ def write(path: Path, text: str | bytes) -> Path:
     ("args", "message"),
     [
         pytest.param(
-            ["compose.yaml"], "give exactly one of --to-devices, --to-runtime, --to-gpus", id="none"
+            ["compose.yaml"],
+            "give exactly one of --to-runtime, --to-devices, --to-gpus, --to-cdi",
+            id="none",
         ),
         pytest.param(
             ["--to-devices", "--to-gpus", "compose.yaml"],
-            "give exactly one of --to-devices, --to-runtime, --to-gpus",
+            "give exactly one of --to-runtime, --to-devices, --to-gpus, --to-cdi",
             id="two-directions",
         ),
         pytest.param(

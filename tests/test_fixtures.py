@@ -27,11 +27,12 @@ from ruamel.yaml.tokens import CommentToken
 
 from composemigrate import Form, MigrationError, migrate
 from composemigrate.fileio import env_file_reader
+from composemigrate.forms import SPECS
 from composemigrate.yamldoc import tab_shadow
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHOWN_PATH = "input.yaml"
-TARGETS = {"--to-devices": Form.DEVICES, "--to-runtime": Form.RUNTIME, "--to-gpus": Form.GPUS}
+TARGETS = {spec.flag: form for form, spec in SPECS.items()}
 DROP_VERSION = "--drop-version"
 CASE_FILES = {"input.yaml", "expected.yaml", "args", "stderr"}
 OLD_MTIME_NS = 1_000_000_000 * 10**9

@@ -231,17 +231,21 @@ def test_gpu_requests_reads_each_form(svc: dict[str, Any], expected: tuple[objec
 
 
 def test_non_gpu_model_keeps_other_devices_and_deploy_settings() -> None:
-    other = {"driver": "cdi", "device_ids": ["nvidia.com/gpu=all"], "capabilities": ["gpu"]}
+    other = {"driver": "cdi", "device_ids": ["amd.com/gpu=0"], "capabilities": ["gpu"]}
+    cdi = {"driver": "cdi", "device_ids": ["nvidia.com/gpu=all"], "capabilities": ["gpu"]}
+    sound = {"source": "/dev/snd", "target": "/dev/snd", "permissions": "rwm"}
+    gpu = {"source": "nvidia.com/gpu=0", "target": "nvidia.com/gpu=0", "permissions": "rwm"}
     model = {
         "services": {
             "s": {
                 "runtime": "nvidia",
+                "devices": [gpu, sound],
                 "environment": {"NVIDIA_VISIBLE_DEVICES": "0", "NVIDIA_REQUIRE_CUDA": "cuda>=12"},
                 "gpus": [{"count": -1}],
                 "deploy": {
                     "resources": {
                         "limits": {"cpus": 2},
-                        "reservations": {"devices": [{"driver": "nvidia", "count": 1}, other]},
+                        "reservations": {"devices": [{"driver": "nvidia", "count": 1}, other, cdi]},
                     },
                     "placement": {},
                 },
@@ -252,6 +256,7 @@ def test_non_gpu_model_keeps_other_devices_and_deploy_settings() -> None:
         "services": {
             "s": {
                 "environment": {"NVIDIA_REQUIRE_CUDA": "cuda>=12"},
+                "devices": [sound],
                 "deploy": {
                     "resources": {"limits": {"cpus": 2}, "reservations": {"devices": [other]}}
                 },

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from composemigrate import __version__, sizelimit
+from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
 
 EXAMPLES = """\b
@@ -81,6 +82,16 @@ def cli() -> None:
     """
 
 
+def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """One ``--to-<form>`` flag per registered form, in registry order."""
+    for form, spec in reversed(SPECS.items()):
+        option = click.option(
+            spec.flag, "targets", flag_value=form.value, multiple=True, help=spec.help
+        )
+        command = option(command)
+    return command
+
+
 @cli.command(epilog=EXAMPLES)
 @click.argument(
     "paths",
@@ -88,27 +99,7 @@ def cli() -> None:
     type=click.Path(path_type=Path, readable=False),
     shell_complete=_complete_paths,
 )
-@click.option(
-    "--to-devices",
-    "targets",
-    flag_value=Form.DEVICES.value,
-    multiple=True,
-    help="Write deploy.resources.reservations.devices.",
-)
-@click.option(
-    "--to-runtime",
-    "targets",
-    flag_value=Form.RUNTIME.value,
-    multiple=True,
-    help="Write runtime: nvidia with NVIDIA_* environment.",
-)
-@click.option(
-    "--to-gpus",
-    "targets",
-    flag_value=Form.GPUS.value,
-    multiple=True,
-    help="Write the service-level gpus: attribute.",
-)
+@_target_flags
 @click.option(
     "--dry-run", "--diff", "dry_run", is_flag=True, help="Print a unified diff; write nothing."
 )
@@ -182,7 +173,8 @@ def cli() -> None:
 def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -> None:
     """Rewrite how services ask for GPUs, in place unless --dry-run or --check."""
     if len(set(targets)) != 1:
-        raise click.UsageError("give exactly one of --to-devices, --to-runtime, --to-gpus")
+        flags = ", ".join(spec.flag for spec in SPECS.values())
+        raise click.UsageError(f"give exactly one of {flags}")
     to = Form(targets[0])
     if options["git_commit"] and not options["git_branch"]:
         raise click.UsageError("--git-commit needs --git-branch NAME")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from composemigrate.forms import cdi
 from composemigrate.gpu import CAPABILITIES, VISIBLE, GpuRequest, Unsupported, from_environment
 from composemigrate.result import MigrationError
 
@@ -96,21 +97,36 @@ def effects(service: dict[str, Any]) -> object:
     a request decides the GPUs, the environment's capabilities apply to one that names none."""
     env = service.get("environment") or {}
     devices = ((service.get("deploy") or {}).get("resources") or {}).get("reservations") or {}
-    requests = [
+    requests: list[GpuRequest | Unsupported] = [
         _request(entry, ())
         for entry in devices.get("devices") or []
         if entry.get("driver") == "nvidia"
         or (not entry.get("driver") and "gpu" in (entry.get("capabilities") or []))
     ]
     requests += [_request(entry, ("gpu",)) for entry in service.get("gpus") or []]
+    requests += [
+        cdi.from_names(entry["device_ids"])
+        for entry in devices.get("devices") or []
+        if entry.get("driver") == "cdi" and _cdi(entry.get("device_ids") or [])
+    ]
+    names = [entry["source"] for entry in service.get("devices") or [] if _cdi([entry["source"]])]
+    requests += [cdi.from_names(names)] if names else []
     if requests:
-        return sorted({str(r.effect(env.get(CAPABILITIES))) for r in requests})
+        return sorted({str(_effect(r, env.get(CAPABILITIES))) for r in requests})
     if service.get("runtime") == "nvidia":
         legacy = from_environment(env.get(VISIBLE), None)
         if isinstance(legacy, Unsupported):
             return legacy.reason
         return [str(legacy.effect(env.get(CAPABILITIES)))]
     return []
+
+
+def _effect(request: GpuRequest | Unsupported, env_capabilities: str | None) -> object:
+    return request.reason if isinstance(request, Unsupported) else request.effect(env_capabilities)
+
+
+def _cdi(names: list[str]) -> bool:
+    return bool(names) and all(cdi.is_gpu_name(name) for name in names)
 
 
 def _request(entry: dict[str, Any], implied: tuple[str, ...]) -> GpuRequest:

@@ -32,11 +32,13 @@ variable stays its own text, compared as an opaque string."""
 
 
 class Form(enum.Enum):
-    """The three ways a Compose service (or a docker SDK call) can ask for GPUs."""
+    """The ways a Compose service (or a docker SDK call) can ask for GPUs; each has a module
+    and an entry in ``composemigrate.forms.SPECS``."""
 
     RUNTIME = "runtime"
     DEVICES = "devices"
     GPUS = "gpus"
+    CDI = "cdi"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ ENV_FILE = "CM513"
 OTHER_RUNTIME = "CM514"
 BAD_VARIABLE = "CM515"
 PROJECT = "CM516"
+CDI_CAPABILITIES = "CM517"
 JETSON = "CM590"
 FILE_VERSION = "CM591"
 
@@ -52,7 +53,7 @@ REFUSALS: dict[str, Refusal] = {
         ),
         Refusal(
             COUNT_VARIABLE,
-            "count is set from a variable, and the runtime form needs the index list",
+            "count is set from a variable, and the runtime and CDI forms need the index list",
             "write NVIDIA_VISIBLE_DEVICES=0,…,N-1 yourself, or keep the reservation",
         ),
         Refusal(
@@ -126,6 +127,14 @@ REFUSALS: dict[str, Refusal] = {
             "the service's GPU settings are made in two or more files Compose merges (base and "
             "override or overlay, -f files, extends): one file alone cannot be rewritten safely",
             "move the GPU keys of the service into one of its files, then run again",
+        ),
+        Refusal(
+            CDI_CAPABILITIES,
+            "towards CDI: the request asks for driver capabilities beyond gpu (in the request or "
+            "NVIDIA_DRIVER_CAPABILITIES), which the host's CDI spec decides, or an id holds a list "
+            "or a ':' (a MIG index), which Compose's devices: syntax splits",
+            "keep the device request; or check that the host's CDI spec gives what the service "
+            "needs, then write nvidia.com/gpu=… in devices: yourself",
         ),
         Refusal(
             JETSON,

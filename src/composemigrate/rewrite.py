@@ -11,7 +11,7 @@ from composemigrate import edits as edit_engine
 from composemigrate import layout, refusals, version, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.environment import EnvFileReader
-from composemigrate.forms import FORMS
+from composemigrate.forms import FORMS, REQUEST_FORMS, SPECS
 from composemigrate.gpu import CAPABILITIES, Form, GpuRequest, Unsupported, is_variable
 from composemigrate.result import Finding, MigrationError, Result
 from composemigrate.service import (
@@ -87,9 +87,6 @@ def _services(root: Node, lines: Lines, env_files: EnvFileReader | None) -> Iter
             shape = "empty" if yamldoc.is_null(node) else "not a mapping"
             message = f"service {name!r} is {shape} (Compose requires a mapping)"
             raise MigrationError(message, *lines.where(int(key.start_mark.index)))
-
-
-REQUEST_FORMS = (Form.DEVICES, Form.GPUS)
 
 
 @dataclass(frozen=True)
@@ -188,7 +185,7 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
         return leave(Unsupported("removing it would leave an anchored mapping empty", SHARED))
     if to in present and to is not Form.RUNTIME:
         edits, carried = settle(view.lines, removals, None, block=False)
-        above = comments_above(view, TARGET_KEYS[to], carried) if carried else None
+        above = comments_above(view, SPECS[to].key, carried) if carried else None
         if carried and above is None:
             reason = f"comments on the redundant {sources[0].value} lines have no place to go"
             return leave(Unsupported(reason, refusals.LAYOUT))
@@ -202,14 +199,11 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
 SHARED = refusals.SHARED_ANCHOR
 
 
-TARGET_KEYS = {Form.RUNTIME: "runtime", Form.DEVICES: "deploy", Form.GPUS: "gpus"}
-
-
 def _empties_an_anchor(view: ServiceView, removals: list[Removal], to: Form) -> bool:
     """True when the removed keys are all an anchored mapping has, and no new key goes there:
     an empty anchor reads as null, which a merge key refuses."""
     removed = [entry for removal in removals for entry in removal.keys]
-    place = choose_place(removals) if TARGET_KEYS[to] not in view.entries else None
+    place = choose_place(removals) if SPECS[to].key not in view.entries else None
     for owner in {id(e.owner): e.owner for e in removed if e.owner is not view.node}.values():
         gone = sum(1 for entry in removed if entry.owner is owner)
         if gone >= len(owner.value) and (place is None or place.owner is not owner):

@@ -6,22 +6,10 @@ from __future__ import annotations
 
 from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
+from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
 from composemigrate.result import Finding
 from composemigrate.yamldoc import Lines, Node
-
-_NEEDS = {
-    Form.RUNTIME: ("3", "runtime is not in file format 3.x: docker-compose before 1.27 rejects it"),
-    Form.DEVICES: (
-        "2",
-        "device reservations need docker-compose 1.28+ or Compose v2; older releases read 2.x "
-        "files with a schema that has no deploy",
-    ),
-    Form.GPUS: (
-        "",
-        "gpus: needs a recent Compose v2 (late 2024 or newer); docker-compose 1.x rejects it",
-    ),
-}
 
 
 def _version(root: Node) -> tuple[Node, Node] | None:
@@ -42,7 +30,7 @@ def warning(root: Node, lines: Lines, target: Form) -> Finding | None:
     value = yamldoc.text_of(pair[1]) if pair else None
     if pair is None or value is None:
         return None
-    prefix, reason = _NEEDS[target]
+    prefix, reason = SPECS[target].version
     if not value.startswith(prefix):
         return None
     line, col = lines.where(int(pair[0].start_mark.index))

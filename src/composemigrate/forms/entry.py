@@ -6,40 +6,14 @@ write them here.
 
 from __future__ import annotations
 
-import re
-
 from composemigrate import layout, refusals, yamldoc
 from composemigrate.gpu import ALL, GpuRequest, Unsupported, is_variable, unbalanced
 from composemigrate.service import CAPS, REQUEST
+from composemigrate.splice import scalar
 from composemigrate.yamldoc import Lines, Node
 
 KEYS = ("driver", "count", "device_ids", "capabilities", "options")
 ENTRY = "entry"
-
-_PLAIN_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./=-]*$")
-_ID_LIST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.,:/=-]*,[A-Za-z0-9_.,:/=-]*$")
-_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
-"""What a double-quoted scalar must escape to keep (a raw line break folds to a space)."""
-_NOT_STRINGS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
-
-
-def scalar(value: str, *, flow: bool = True) -> str:
-    """A YAML scalar that every YAML 1.1 and 1.2 reader takes as this very string.
-
-    Plain where that is safe (a comma list such as ``0,3`` only outside flow collections, where a
-    comma would end it), double-quoted otherwise.
-    """
-    if _PLAIN_SAFE.match(value) and value.lower() not in _NOT_STRINGS:
-        return value
-    if not flow and _ID_LIST.match(value):
-        return value
-    return double_quoted(value)
-
-
-def double_quoted(value: str) -> str:
-    """``value`` as a double-quoted YAML scalar that reads back as exactly ``value``."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(_ESCAPES.get(char, char) for char in escaped) + '"'
 
 
 def _strings(node: Node) -> tuple[str, ...] | None:

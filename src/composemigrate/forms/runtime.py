@@ -6,8 +6,7 @@ from __future__ import annotations
 from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.environment import NAMES, EnvItem, env_items
-from composemigrate.forms import devices, gpus
-from composemigrate.forms.entry import double_quoted, scalar
+from composemigrate.forms import cdi, devices, gpus
 from composemigrate.gpu import (
     CAPABILITIES,
     VISIBLE,
@@ -37,6 +36,7 @@ from composemigrate.service import (
     key_place,
     settle,
 )
+from composemigrate.splice import append_items, double_quoted, scalar
 from composemigrate.yamldoc import Node
 
 _SLOTS = {VISIBLE: REQUEST, CAPABILITIES: CAPS}
@@ -74,7 +74,7 @@ def keeps_capabilities(view: ServiceView) -> bool:
         return True
     return any(
         isinstance(found.request, GpuRequest) and not found.request.names_driver_capabilities()
-        for module in (devices, gpus)
+        for module in (devices, gpus, cdi)
         if (found := module.read(view)) is not None
     )
 
@@ -275,26 +275,15 @@ def _to_head(item: Carried) -> Carried:
 
 
 def _append_env(view: ServiceView, env: Node, values: dict[str, str]) -> Edit:
-    """Add entries to an existing environment in its own form: block list, block mapping, flow."""
-    lines = view.lines
-    is_list = yamldoc.is_sequence(env)
+    """Add entries to an existing environment in its own form: list, block mapping, flow."""
+    if yamldoc.is_sequence(env):
+        return append_items(view, env, [f"{name}={value}" for name, value in values.items()])
     if yamldoc.is_flow(env) or not env.value:
         close = int(env.end_mark.index) - 1
-        if is_list:
-            entries = [scalar(f"{name}={value}") for name, value in values.items()]
-        else:
-            entries = [f"{name}: {scalar(value)}" for name, value in values.items()]
+        entries = [f"{name}: {scalar(value)}" for name, value in values.items()]
         separator = ", " if env.value else ""
         return Edit(close, close, separator + ", ".join(entries))
-    first = env.value[0] if is_list else env.value[0][0]
-    start = yamldoc.content_start(first)
-    column = lines.col_of(
-        lines.text.rfind("-", lines.start(lines.line_of(start)), start) if is_list else start
-    )
-    pad = " " * column
-    if is_list:
-        new = [f"{pad}- {scalar(f'{name}={value}', flow=False)}" for name, value in values.items()]
-    else:
-        new = [f"{pad}{name}: {scalar(value, flow=False)}" for name, value in values.items()]
+    column = view.lines.col_of(yamldoc.content_start(env.value[0][0]))
+    new = [f"{' ' * column}{name}: {scalar(value, flow=False)}" for name, value in values.items()]
     at = end_place(view, env)
-    return block_edit(lines, Place(env, at.offset, column), new)
+    return block_edit(view.lines, Place(env, at.offset, column), new)

@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from composemigrate import yamldoc
+from composemigrate import forms, yamldoc
 from composemigrate.edits import Edit
-from composemigrate.forms import devices
-from composemigrate.gpu import Form
+from composemigrate.forms import SPECS, devices
 from composemigrate.service import ServiceView, block_edit, end_place
 from composemigrate.yamldoc import Entry, Lines, Node
 
 RESET = "!reset"
-REQUEST_FORMS = {Form.DEVICES: "the device reservation", Form.GPUS: "the gpus attribute"}
+REQUEST_FORMS = {form: SPECS[form].label for form in forms.REQUEST_FORMS}
 """The forms that make a device request, as messages name them."""
 INT = "tag:yaml.org,2002:int"
 STR = "tag:yaml.org,2002:str"

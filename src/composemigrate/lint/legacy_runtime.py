@@ -34,7 +34,7 @@ import shlex
 from collections.abc import Iterator
 
 from composemigrate import yamldoc
-from composemigrate.forms import FORMS
+from composemigrate.forms import FORMS, REQUEST_FORMS
 from composemigrate.gpu import Form, Unsupported
 from composemigrate.lint import entries
 from composemigrate.lint.context import Context, Hit
@@ -47,7 +47,7 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
     runtime = view.entries.get("runtime")
     if runtime is None or yamldoc.text_of(runtime.value) != "nvidia":
         return
-    if any(FORMS[form].read(view) is not None for form in (Form.DEVICES, Form.GPUS)):
+    if any(FORMS[form].read(view) is not None for form in REQUEST_FORMS):
         return
     legacy = FORMS[Form.RUNTIME].read(view)
     if legacy is not None and isinstance(legacy.request, Unsupported):

@@ -38,6 +38,7 @@ import ast
 
 import libcst as cst
 
+from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
 from composemigrate.pysdk.to_devices import ToDevices
 from composemigrate.pysdk.to_runtime import ToRuntime
@@ -55,10 +56,11 @@ def needs_parsing(text: str) -> bool:
 
 def migrate_python(text: str, to: Form) -> Result:
     """Rewrite the GPU requests of the docker SDK calls in ``text`` to the form ``to``."""
-    if to is Form.GPUS:
+    if not SPECS[to].python:
+        have = " or ".join(form.value for form, spec in SPECS.items() if spec.python)
         raise MigrationError(
-            "docker SDK code has no gpus form (DeviceRequest is the devices form); "
-            "migrate it to devices or runtime"
+            f"docker SDK code has no {to.value} form (DeviceRequest is the devices form); "
+            f"migrate it to {have}"
         )
     if not needs_parsing(text):
         return Result(text, False)

@@ -1,0 +1,193 @@
+"""CDI names in the service's ``devices:`` list: ``nvidia.com/gpu=all``, or one name per GPU
+(``nvidia.com/gpu=0``, ``nvidia.com/gpu=GPU-<uuid>``, a MIG id, a variable carried verbatim).
+
+CDI has no driver capabilities: the host's CDI spec decides which driver libraries a container
+gets, and ``NVIDIA_DRIVER_CAPABILITIES`` does not change that. So only a request for the ``gpu``
+capability alone, with no such variable beside it, is said exactly in CDI names; any other is left
+as it is (CM517). A count N becomes the first N indexes, as the engine picks them. Other CDI kinds
+(``nvidia.com/pva=…``, ``amd.com/gpu=…``) and device paths in the same list are not NVIDIA GPUs:
+they stay where they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from composemigrate import layout, refusals, yamldoc
+from composemigrate.edits import Edit
+from composemigrate.gpu import ALL, CAPABILITIES, GpuRequest, Unsupported, is_variable
+from composemigrate.service import (
+    HEAD,
+    Found,
+    Place,
+    Removal,
+    ServiceView,
+    attach,
+    block_edit,
+    carry,
+    choose_place,
+    comments_above,
+    end_place,
+    flow_edit,
+    key_place,
+    settle,
+)
+from composemigrate.splice import append_items, scalar
+from composemigrate.yamldoc import Node
+
+KIND = "nvidia.com/gpu="
+"""The CDI kind of NVIDIA GPUs, as ``nvidia-ctk cdi generate`` names them, with its ``=``."""
+
+NOTE = (
+    "note: CDI devices need Compose 2.30 or newer, CDI enabled in the engine and a spec from "
+    "`nvidia-ctk cdi generate` on the host; podman compose with the docker-compose backend "
+    "ignores them"
+)
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def _outside_variables(value: str) -> str:
+    return _VARIABLE.sub("", value)
+
+
+def is_gpu_name(value: str) -> bool:
+    """An NVIDIA GPU named the CDI way: the kind and a device, with no ``:`` outside a variable
+    (Compose splits the short syntax there, as ``source:target``)."""
+    return (
+        value.startswith(KIND) and len(value) > len(KIND) and ":" not in _outside_variables(value)
+    )
+
+
+def gpu_items(view: ServiceView) -> list[Node]:
+    """The items of ``devices:`` that name NVIDIA GPUs the CDI way."""
+    entry = view.entries.get("devices")
+    if entry is None or not yamldoc.is_sequence(entry.value):
+        return []
+    return [item for item in entry.value.value if is_gpu_name(yamldoc.text_of(item) or "")]
+
+
+def from_names(names: Sequence[str]) -> GpuRequest | Unsupported:
+    """The request a list of CDI names makes (a reservation with ``driver: cdi`` too)."""
+    others = [name for name in names if not is_gpu_name(name)]
+    if others:
+        reason = f"{others[0]!r} is not an NVIDIA GPU CDI name"
+        return Unsupported(reason, refusals.OTHER_DRIVER)
+    devices = tuple(name.removeprefix(KIND) for name in names)
+    if "all" in devices and len(devices) > 1:
+        reason = "nvidia.com/gpu=all is listed with single GPUs"
+        return Unsupported(reason, refusals.SEVERAL_REQUESTS)
+    return GpuRequest() if devices == ("all",) else GpuRequest(count=None, device_ids=devices)
+
+
+def read(view: ServiceView) -> Found | None:
+    items = gpu_items(view)
+    if not items:
+        return None
+    names = [yamldoc.text_of(item) or "" for item in items]
+    return Found(from_names(names), view.where(items[0]))
+
+
+def names(request: GpuRequest, view: ServiceView) -> list[str] | Unsupported:
+    """The CDI names that ask for ``request``, or why CDI cannot say it."""
+    if request.driver not in (None, "nvidia"):
+        reason = f"driver {request.driver!r} is not the NVIDIA driver"
+        return Unsupported(reason, refusals.OTHER_DRIVER)
+    if request.options:
+        return Unsupported("the request has driver options, which CDI has not", refusals.OPTIONS)
+    if request.names_driver_capabilities() or CAPABILITIES in view.gpu_env:
+        reason = (
+            f"it asks for driver capabilities ({request.driver_capabilities() or CAPABILITIES}), "
+            "which CDI leaves to the host's spec"
+        )
+        return Unsupported(reason, refusals.CDI_CAPABILITIES)
+    if request.device_ids is not None:
+        bad = next((i for i in request.device_ids if not is_gpu_name(KIND + i) or "," in i), None)
+        if bad is not None:
+            reason = (
+                f"the id {bad!r} holds a list or a ':', and a CDI name in devices: names one "
+                "device with none (Compose splits it there)"
+            )
+            return Unsupported(reason, refusals.CDI_CAPABILITIES)
+        return [KIND + device for device in request.device_ids]
+    if isinstance(request.count, str) and is_variable(request.count):
+        reason = f"count is set from a variable ({request.count}), and CDI names each GPU"
+        return Unsupported(reason, refusals.COUNT_VARIABLE)
+    if request.count in (None, ALL):
+        return [KIND + "all"]
+    if request.count == 0:
+        return Unsupported("count 0 asks for no GPU", refusals.NO_GPU)
+    assert isinstance(request.count, int)
+    return [f"{KIND}{index}" for index in range(request.count)]
+
+
+def remove(view: ServiceView) -> Removal | Unsupported:
+    entry = view.entries["devices"]
+    items = gpu_items(view)
+    if view.shared(entry.value) or any(view.shared(item) for item in items):
+        reason = "the CDI devices sit in an anchor used elsewhere"
+        return Unsupported(reason, refusals.SHARED_ANCHOR)
+    lines = view.lines
+    if len(items) < len(entry.value.value):
+        if yamldoc.is_flow(entry.value):
+            if layout.has_comment(lines, entry.value):
+                reason = "a comment sits inside the flow-style devices list"
+                return Unsupported(reason, refusals.LAYOUT)
+            gone = [i for i, item in enumerate(entry.value.value) if any(item is g for g in items)]
+            return Removal(flow=[(entry.value, index) for index in gone])
+        removal = Removal()
+        for item in items:
+            span = layout.item_span(lines, item)
+            if span is None:
+                return Unsupported("a CDI name shares its line with other items", refusals.LAYOUT)
+            edit, carried = carry(lines, span, {})
+            removal.edits.append(edit)
+            removal.carried.extend(carried)
+        return removal
+    if view.unmasks(entry):
+        reason = "removing devices would expose the one merged from an anchor"
+        return Unsupported(reason, refusals.SHARED_ANCHOR)
+    flow = key_place(view, entry.key, entry.value)
+    if flow is not None:
+        return Removal(flow[0], [], flow[1], [entry])
+    span = layout.pair_span(lines, entry.key, entry.value)
+    if span is None:
+        return Unsupported("devices shares its line with other keys", refusals.LAYOUT)
+    edit, carried = carry(lines, span, {}, above=False)
+    column = lines.col_of(entry.key.start_mark.index)
+    place = Place(entry.owner, edit.start, column, tuple(span.above))
+    return Removal([edit], carried, place, [entry])
+
+
+def write(
+    view: ServiceView, request: GpuRequest, removals: list[Removal]
+) -> list[Edit] | Unsupported:
+    """The CDI names, added to the service's own ``devices:`` list when it has one (its other
+    devices stay), else in a new ``devices:`` block where the removed form stood."""
+    values = names(request, view)
+    if isinstance(values, Unsupported):
+        return values
+    entry = view.entries.get("devices")
+    if entry is not None:
+        if entry.owner is not view.node or view.shared(entry.value):
+            reason = "devices is merged from an anchor used elsewhere"
+            return Unsupported(reason, refusals.SHARED_ANCHOR)
+        if not yamldoc.is_sequence(entry.value):
+            return Unsupported("devices is not a list", refusals.LAYOUT)
+        edits, carried = settle(view.lines, removals, None, block=False)
+        above = comments_above(view, "devices", carried) if carried else None
+        if carried and above is None:
+            return Unsupported("comments on the removed lines have no place to go", refusals.LAYOUT)
+        return [*edits, *([above] if above else []), append_items(view, entry.value, values)]
+    place = choose_place(removals) or end_place(view, view.node)
+    edits, carried = settle(view.lines, removals, place)
+    if place.flow:
+        listed = ", ".join(scalar(value) for value in values)
+        return [*edits, flow_edit(place, [f"devices: [{listed}]"])]
+    pad = " " * place.column
+    dash = " " * (place.column + view.style.dash)
+    rendered = [(pad + "devices:", HEAD), *((f"{dash}- {scalar(v)}", HEAD) for v in values)]
+    edits.append(block_edit(view.lines, place, attach(rendered, carried)))
+    return edits
