@@ -28,6 +28,7 @@ NULLS = ("", "~", "null", "Null", "NULL")
 """How YAML spells an empty value (``driver:`` left empty means no driver)."""
 
 DEPLOY_PATH = ("resources", "reservations", "devices")
+CDI_GPU = "nvidia.com/gpu="
 """The keys from ``deploy`` down to the device list; their own lines hold GPU settings."""
 
 
@@ -196,7 +197,9 @@ def _is_gpu_device(entry: Node) -> bool:
     found = {key: value for key, _, value in _pairs(entry)}
     driver = "".join(_scalars(found["driver"])) if "driver" in found else ""
     capabilities = _scalars(found["capabilities"]) if "capabilities" in found else []
-    return driver == "nvidia" or (driver in NULLS and "gpu" in capabilities)
+    ids = _scalars(found["device_ids"]) if "device_ids" in found else []
+    cdi = driver == "cdi" and bool(ids) and all(i.startswith(CDI_GPU) for i in ids)
+    return driver == "nvidia" or (driver in NULLS and "gpu" in capabilities) or cdi
 
 
 def _header(key: Node, value: Node) -> set[int]:
@@ -243,6 +246,18 @@ def _service_gpu_lines(service: Node) -> set[int]:
             lines |= _environment_lines(key, value)
         elif name == "deploy":
             lines |= _deploy_lines(key, value)
+        elif name == "devices":
+            lines |= _cdi_lines(key, value)
+    return lines
+
+
+def _cdi_lines(key: Node, value: Node) -> set[int]:
+    """``devices:`` by its own line, and the items naming GPUs the CDI way."""
+    lines = _header(key, value)
+    if isinstance(value, SequenceNode) and not _is_flow(value):
+        for item in value.value:
+            if isinstance(item, ScalarNode) and str(item.value).startswith(CDI_GPU):
+                lines |= _content_lines(item)
     return lines
 
 
@@ -268,8 +283,8 @@ def gpu_lines(text: str) -> set[int]:
 
     ``runtime``, ``gpus`` and the NVIDIA_* environment entries whole; the ``environment``,
     ``deploy``, ``resources``, ``reservations`` and ``devices`` keys by their own line (their
-    other entries are not GPU settings); GPU device entries whole. Merged anchors count where
-    they are written. Raises ruamel.yaml's errors when the text does not parse.
+    other entries are not GPU settings); GPU device entries and CDI names whole. Merged anchors
+    count where they are written. Raises ruamel.yaml's errors when the text does not parse.
     """
     lines: set[int] = set()
     for _, node in _services(text):

@@ -26,7 +26,7 @@ from hypothesis.strategies import DrawFn
 
 T = TypeVar("T")
 
-DIRECTIONS = ("devices", "runtime", "gpus")
+DIRECTIONS = ("devices", "runtime", "gpus", "cdi")
 DRIVER_CAPS = ("compute", "compat32", "graphics", "utility", "video", "display")
 INDEXES = tuple(str(i) for i in range(8))
 UUIDS = (
@@ -450,7 +450,23 @@ def gpu_pairs(pick: Pick, form: str, wanted: Want) -> tuple[Pairs, list[tuple[st
         deploy = deploy_block(pick, wanted)
         assert deploy is not None
         return [("deploy", deploy)], []
+    if form == "cdi":
+        return [("devices", cdi_devices(pick, wanted))], []
     return [("gpus", gpus_value(pick, wanted))], []
+
+
+CDI_GPU = "nvidia.com/gpu="
+OTHER_DEVICE_PATH = Scalar("/dev/kfd:/dev/kfd")
+
+
+def cdi_devices(pick: Pick, wanted: Want) -> Seq:
+    """The service's ``devices:`` list naming ``wanted`` the CDI way (it has no capabilities),
+    maybe with a device path beside the names."""
+    names = ["all"] if wanted.ids is None else list(wanted.ids)
+    items: list[Node] = [scalar(pick, CDI_GPU + name, flow=True) for name in names]
+    if pick.extras and pick.maybe(3):
+        items.insert(pick.style.randint(0, len(items)), OTHER_DEVICE_PATH)
+    return Seq(tuple(items), flow=pick.flow(4))
 
 
 # --- environment --------------------------------------------------------------------------------
@@ -499,7 +515,7 @@ OTHER_KEYS: tuple[tuple[str, Node], ...] = (
     ("volumes", Seq((Scalar("./data:/data"),))),
     ("labels", Map((("com.example.gpu", Scalar('"yes"')), ("note", Scalar('"a\u2028b\x85c"'))))),
     ("logging", Map((("driver", Scalar("json-file")),))),
-    ("devices", Seq((Scalar("/dev/kfd:/dev/kfd"),))),
+    ("devices", Seq((OTHER_DEVICE_PATH,))),
     ("runtime", Scalar("runc")),
     ("shm_size", Scalar("8gb")),
 )
@@ -510,6 +526,8 @@ FORMS: tuple[tuple[str, ...], ...] = (
     (),
     ("runtime", "devices"),
     ("runtime", "gpus"),
+    ("cdi",),
+    ("runtime", "cdi"),
 )
 
 
@@ -530,11 +548,17 @@ def service(pick: Pick, build: Build, merge: Alias | None) -> Map:
     """One service: an image, maybe other keys, and a GPU request in zero, one or two forms."""
     forms = pick.choose(*FORMS)
     wanted = want(pick)
+    if "cdi" in forms:
+        wanted = Want(wanted.ids, ())  # CDI has no driver capabilities to ask for
     flow = pick.flow(12)
     pairs: Pairs = [("image", scalar(pick, "nvidia/cuda:12.4.0-base"))]
     env: list[tuple[str, str]] = []
     if pick.extras:
-        pairs += [p for p in pick.some(OTHER_KEYS, 2) if not (p[0] == "runtime" and forms)]
+        pairs += [
+            p
+            for p in pick.some(OTHER_KEYS, 2)
+            if not (p[0] == "runtime" and forms) and not (p[0] == "devices" and "cdi" in forms)
+        ]
         env = pick.some(OTHER_ENV, 2)
     for form in forms:
         more, nvidia = gpu_pairs(pick, form, wanted)
@@ -670,7 +694,7 @@ class Refused:
 
 _DEVICES = "deploy:\n>resources:\n>>reservations:\n>>>devices:\n>>>>- driver: nvidia\n"
 _ENTRY = ">>>>  "
-LEGACY, NEWER = frozenset({"devices", "gpus"}), frozenset({"runtime", "devices"})
+LEGACY, NEWER = frozenset({"devices", "gpus", "cdi"}), frozenset({"runtime", "devices", "cdi"})
 
 REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("unbalanced variable", "runtime", "environment:\n>- NVIDIA_VISIBLE_DEVICES=${GPUS", LEGACY),
@@ -685,24 +709,30 @@ REFUSALS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
         "count and device_ids",
         "devices",
         f"{_DEVICES}{_ENTRY}count: 1\n{_ENTRY}device_ids: ['0']\n{_ENTRY}capabilities: [gpu]",
-        frozenset({"runtime", "gpus"}),
+        frozenset({"runtime", "gpus", "cdi"}),
     ),
     (
         "options",
         "devices",
         f"{_DEVICES}{_ENTRY}count: all\n{_ENTRY}capabilities: [gpu]\n{_ENTRY}options: {{a: '1'}}",
-        frozenset({"runtime"}),
+        frozenset({"runtime", "cdi"}),
     ),
     (
         "entry merged from an anchor",
         "devices",
         "x-gpu: &gpu {driver: nvidia, count: 1, capabilities: [gpu]}\n"
         "deploy:\n>resources:\n>>reservations:\n>>>devices:\n>>>>- <<: *gpu",
-        frozenset({"runtime", "gpus"}),
+        frozenset({"runtime", "gpus", "cdi"}),
     ),
-    ("other driver", "gpus", "gpus:\n>- driver: cdi\n>  device_ids: ['nvidia.com/gpu=all']", NEWER),
+    ("other driver", "gpus", "gpus:\n>- driver: rocm\n>  device_ids: ['0']", NEWER),
+    (
+        "capabilities towards CDI",
+        "gpus",
+        "gpus:\n>- capabilities: [gpu, video]",
+        frozenset({"cdi"}),
+    ),
     ("two entries", "gpus", "gpus:\n>- device_ids: ['0']\n>- device_ids: ['1']", NEWER),
-    ("count from a variable", "gpus", "gpus:\n>- count: ${NGPU}", frozenset({"runtime"})),
+    ("count from a variable", "gpus", "gpus:\n>- count: ${NGPU}", frozenset({"runtime", "cdi"})),
     (
         "requests disagree",
         "",

@@ -34,7 +34,7 @@ from properties import (
 
 from composemigrate import MigrationError, Result, migrate
 
-DIRECTIONS = ("devices", "runtime", "gpus")
+DIRECTIONS = ("devices", "runtime", "gpus", "cdi")
 SPEC = "compose-spec.json"
 V24 = "config_schema_v2.4.json"
 
@@ -298,8 +298,9 @@ def test_gpu_lines_follow_merges_and_leave_other_entries_out() -> None:
         "              count: 1\n"
         "    devices:\n"
         "      - /dev/kfd\n"
+        "      - nvidia.com/gpu=0\n"
     )
-    assert sorted(gpu_lines(text)) == [1, 7, 8, 10, 11, 12, 15, 16]
+    assert sorted(gpu_lines(text)) == [1, 7, 8, 10, 11, 12, 15, 16, 17, 19]
 
 
 def test_layout_changes_accept_a_gpu_block_that_moves() -> None:

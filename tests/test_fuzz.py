@@ -103,7 +103,10 @@ def _is_gpu_device(entry: object) -> bool:
 
 
 def _is_gpu_env_item(item: object) -> bool:
-    return isinstance(item, str) and item.partition("=")[0] in GPU_ENV
+    """An NVIDIA_* entry of a list environment, or a GPU named the CDI way in ``devices:``."""
+    return isinstance(item, str) and (
+        item.partition("=")[0] in GPU_ENV or item.startswith("nvidia.com/gpu=")
+    )
 
 
 def without_gpus(node: Any) -> Any:

@@ -16,6 +16,7 @@ import click
 
 from composemigrate import discovery, fileio, gitops, sizelimit
 from composemigrate.diff import unified_diff
+from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
 from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Mode, Report
 from composemigrate.result import MigrationError
@@ -70,6 +71,8 @@ def run_stdin(to: Form, options: dict[str, Any]) -> int:
         return EXIT_ERROR
     for finding in result.warnings:
         _echo(finding.render("<stdin>"))
+    if result.changed and SPECS[to].note and not options["quiet"]:
+        _echo(SPECS[to].note)
     mode = _mode(options)
     if mode == "diff":
         sys.stdout.write(
@@ -272,6 +275,8 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
         _git(report, branches, options["git_commit"], to)
     if options["report_format"] == "json":
         sys.stdout.write(report.to_json() + "\n")
+    if SPECS[to].note and report.totals()["changed"] and report.level >= 1:
+        report.notes.append(SPECS[to].note)
     report.finish()
     return report.return_code
 

@@ -34,7 +34,7 @@ from composemigrate.service import (
     settle,
 )
 from composemigrate.splice import append_items, scalar
-from composemigrate.yamldoc import Node
+from composemigrate.yamldoc import Entry, Node
 
 KIND = "nvidia.com/gpu="
 """The CDI kind of NVIDIA GPUs, as ``nvidia-ctk cdi generate`` names them, with its ``=``."""
@@ -129,29 +129,15 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     if view.shared(entry.value) or any(view.shared(item) for item in items):
         reason = "the CDI devices sit in an anchor used elsewhere"
         return Unsupported(reason, refusals.SHARED_ANCHOR)
-    lines = view.lines
     if len(items) < len(entry.value.value):
-        if yamldoc.is_flow(entry.value):
-            if layout.has_comment(lines, entry.value):
-                reason = "a comment sits inside the flow-style devices list"
-                return Unsupported(reason, refusals.LAYOUT)
-            gone = [i for i, item in enumerate(entry.value.value) if any(item is g for g in items)]
-            return Removal(flow=[(entry.value, index) for index in gone])
-        removal = Removal()
-        for item in items:
-            span = layout.item_span(lines, item)
-            if span is None:
-                return Unsupported("a CDI name shares its line with other items", refusals.LAYOUT)
-            edit, carried = carry(lines, span, {})
-            removal.edits.append(edit)
-            removal.carried.extend(carried)
-        return removal
+        return _remove_items(view, entry, items)
     if view.unmasks(entry):
         reason = "removing devices would expose the one merged from an anchor"
         return Unsupported(reason, refusals.SHARED_ANCHOR)
     flow = key_place(view, entry.key, entry.value)
     if flow is not None:
         return Removal(flow[0], [], flow[1], [entry])
+    lines = view.lines
     span = layout.pair_span(lines, entry.key, entry.value)
     if span is None:
         return Unsupported("devices shares its line with other keys", refusals.LAYOUT)
@@ -159,6 +145,33 @@ def remove(view: ServiceView) -> Removal | Unsupported:
     column = lines.col_of(entry.key.start_mark.index)
     place = Place(entry.owner, edit.start, column, tuple(span.above))
     return Removal([edit], carried, place, [entry])
+
+
+def _remove_items(view: ServiceView, entry: Entry, items: list[Node]) -> Removal | Unsupported:
+    """The CDI names taken out of a list that keeps other devices; a new block goes above it."""
+    lines = view.lines
+    start = int(entry.key.start_mark.index)
+    if yamldoc.is_flow(entry.owner):
+        before = Place(entry.owner, start, lines.col_of(start), replaced=False, flow=True)
+    else:
+        span = layout.pair_span(lines, entry.key, entry.value)
+        first = span.above[0] if span and span.above else lines.line_of(start)
+        before = Place(entry.owner, lines.start(first), lines.col_of(start), replaced=False)
+    if yamldoc.is_flow(entry.value):
+        if layout.has_comment(lines, entry.value):
+            reason = "a comment sits inside the flow-style devices list"
+            return Unsupported(reason, refusals.LAYOUT)
+        gone = [i for i, item in enumerate(entry.value.value) if any(item is g for g in items)]
+        return Removal(place=before, flow=[(entry.value, index) for index in gone])
+    removal = Removal(place=before)
+    for item in items:
+        item_span = layout.item_span(lines, item)
+        if item_span is None:
+            return Unsupported("a CDI name shares its line with other items", refusals.LAYOUT)
+        edit, carried = carry(lines, item_span, {})
+        removal.edits.append(edit)
+        removal.carried.extend(carried)
+    return removal
 
 
 def write(

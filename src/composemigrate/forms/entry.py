@@ -7,6 +7,7 @@ write them here.
 from __future__ import annotations
 
 from composemigrate import layout, refusals, yamldoc
+from composemigrate.forms import cdi
 from composemigrate.gpu import ALL, GpuRequest, Unsupported, is_variable, unbalanced
 from composemigrate.service import CAPS, REQUEST
 from composemigrate.splice import scalar
@@ -56,6 +57,8 @@ def read(item: Node, *, implied_gpu: bool) -> GpuRequest | Unsupported:
     driver = yamldoc.text_of(fields["driver"]) if "driver" in fields else None
     if driver is not None and is_variable(driver):
         return Unsupported(f"driver is set from {driver}", refusals.DECIDING_VARIABLE)
+    if driver == "cdi":
+        return _cdi_entry(fields)
     if driver not in (None, "nvidia"):
         return Unsupported(f"driver {driver!r} is not the NVIDIA driver", refusals.OTHER_DRIVER)
     if "device_ids" in fields and _strings(fields["device_ids"]) == ():
@@ -106,6 +109,20 @@ def read(item: Node, *, implied_gpu: bool) -> GpuRequest | Unsupported:
     return GpuRequest(count, ids, caps or ("gpu",), driver, pairs)
 
 
+def _cdi_entry(fields: dict[str, Node]) -> GpuRequest | Unsupported:
+    """``driver: cdi`` with NVIDIA GPU names in ``device_ids``: the request the names make. Its
+    capabilities do nothing on the CDI path, so only ``gpu`` (or none) reads as the same."""
+    ids = _strings(fields["device_ids"]) if "device_ids" in fields else None
+    if not ids or "count" in fields:
+        reason = "driver: cdi takes CDI names in device_ids and no count"
+        return Unsupported(reason, refusals.INVALID_REQUEST)
+    caps = _strings(fields["capabilities"]) if "capabilities" in fields else ()
+    if caps is None or set(caps) - {"gpu"} or "options" in fields:
+        reason = "driver: cdi with capabilities or options, which the CDI path does not apply"
+        return Unsupported(reason, refusals.OTHER_DRIVER)
+    return cdi.from_names(ids)
+
+
 def _fields(request: GpuRequest) -> list[tuple[str, str, str]]:
     """``(key, value, slot)`` of an entry: ``driver`` first, ``capabilities`` then ``options``."""
     if request.device_ids is not None:
@@ -149,9 +166,11 @@ def moved(
         return None
     if read(item, implied_gpu=implied_gpu) != request or yamldoc.merge_sources(item):
         return None
-    names = {name for name, _, _ in yamldoc.own_entries(item)}
-    if not {"driver", "capabilities"} <= names or not names & {"count", "device_ids"}:
+    own = {name: node for name, _, node in yamldoc.own_entries(item)}
+    if not {"driver", "capabilities"} <= own.keys() or not own.keys() & {"count", "device_ids"}:
         return None
+    if yamldoc.text_of(own["driver"]) == "cdi":
+        return None  # CDI names read as the NVIDIA request: written anew, as nvidia
     found = layout.item_span(lines, item)
     if found is None or found.above:
         return None
