@@ -16,10 +16,12 @@ from composemigrate.edits import Edit
 from composemigrate.lint import (
     beyond_host,
     capabilities_required,
+    cdi_needs_compose,
     count_with_device_ids,
     device_ids_all,
     device_ids_not_strings,
     implicit_count,
+    invalid_cdi_request,
     invalid_count,
     invalid_devices,
     invalid_gpus,
@@ -27,6 +29,7 @@ from composemigrate.lint import (
     runtime_with_request,
     split_across_files,
     unknown_capability,
+    unknown_driver,
     visible_devices_mismatch,
 )
 from composemigrate.lint.context import SEVERITIES, Context, Rule
@@ -42,12 +45,15 @@ RULES: tuple[Rule, ...] = (
     invalid_devices,
     invalid_gpus,
     beyond_host,
+    invalid_cdi_request,
+    unknown_driver,
     implicit_count,
     device_ids_all,
     unknown_capability,
     runtime_with_request,
     visible_devices_mismatch,
     split_across_files,
+    cdi_needs_compose,
     legacy_runtime,
 )
 
