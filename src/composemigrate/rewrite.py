@@ -14,14 +14,8 @@ from composemigrate.environment import EnvFileReader
 from composemigrate.forms import FORMS, REQUEST_FORMS, SPECS
 from composemigrate.gpu import CAPABILITIES, Form, GpuRequest, Unsupported, is_variable
 from composemigrate.result import Finding, MigrationError, Result
-from composemigrate.service import (
-    Found,
-    Removal,
-    ServiceView,
-    choose_place,
-    comments_above,
-    settle,
-)
+from composemigrate.service import Found, ServiceView
+from composemigrate.splice import Removal, choose_place, comments_above, settle
 from composemigrate.yamldoc import Lines, Node
 
 _JETSON = re.compile(r"l4t|jetson|dustynv/", re.IGNORECASE)

@@ -1,29 +1,23 @@
-"""One service as the forms see it, and the pieces they hand each other.
-
-A form's ``remove`` returns a ``Removal``: the edits that delete it, the comments that must travel,
-and the ``Place`` where its key stood. A form's ``write`` takes those and puts the new block there,
-or merges it elsewhere, so no comment is lost on the way: a comment on a removed line travels
-with the key it described, and comments directly above a replaced key stay in place.
-"""
+"""One service as the forms see it: its effective keys, its NVIDIA_* environment, its style, and
+what a form's reader found there. The edits a form makes are in ``splice``."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from composemigrate import environment, layout, refusals, yamldoc
-from composemigrate.edits import Edit
 from composemigrate.environment import NAMES, EnvFileReader, env_items
 from composemigrate.gpu import GpuRequest, Unsupported
-from composemigrate.layout import Comment, Span, Style
+from composemigrate.layout import Style
 from composemigrate.yamldoc import Entry, Lines, Node
 
 UNKNOWN = "${env_file}"
 """The value of an NVIDIA_* variable that an env file which cannot be read may set."""
 
-HEAD, REQUEST, CAPS = "head", "request", "caps"
-"""Slots of a new block: its first line, the line naming the GPUs, the capabilities line."""
+REQUEST, CAPS = "request", "caps"
+"""Slots of a new device-request block: the line naming the GPUs, the capabilities line."""
 
 
 @dataclass
@@ -106,171 +100,3 @@ class Found:
 
     request: GpuRequest | Unsupported
     where: tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a removed (or kept) key stands: a new block can take its place or go before it."""
-
-    owner: Node
-    offset: int
-    column: int
-    above: tuple[int, ...] = ()
-    replaced: bool = True
-    flow: bool = False
-    index: int | None = None
-    """In a flow mapping: the key's index, to delete it with its comma if nothing replaces it."""
-
-
-@dataclass(frozen=True)
-class Carried:
-    """A comment from a removed line, bound for a slot of the new block."""
-
-    comment: Comment
-    slot: str
-
-
-@dataclass
-class Removal:
-    """Edits that delete a form, the comments they displace, and the keys deleted outright."""
-
-    edits: list[Edit] = field(default_factory=list)
-    carried: list[Carried] = field(default_factory=list)
-    place: Place | None = None
-    keys: list[Entry] = field(default_factory=list)
-    flow: list[tuple[Node, int]] = field(default_factory=list)
-    """Items of flow collections to delete with their commas: (collection, index)."""
-
-
-def carry(
-    lines: Lines, span: Span, slots: dict[int, str], *, above: bool = True
-) -> tuple[Edit, list[Carried]]:
-    """Delete a span (with the own-line comments directly above it) and carry its comments.
-
-    An end-of-line comment goes to the slot of its line; an own-line comment to the slot of
-    the next content line below it. ``slots`` maps line numbers to slots (default: head).
-    """
-    numbers = (
-        [*span.above, *range(span.first, span.last + 1)]
-        if above
-        else list(range(span.first, span.last + 1))
-    )
-    carried: list[Carried] = []
-    pending: list[Comment] = []
-    for number in numbers:
-        comment = layout.line_comment(lines.content(number))
-        slot = slots.get(number, HEAD)
-        if comment is not None and comment.own_line:
-            pending.append(comment)
-            continue
-        if lines.content(number).strip():
-            carried.extend(Carried(c, slot) for c in pending)
-            pending = []
-        if comment is not None:
-            carried.append(Carried(comment, slot))
-    carried.extend(Carried(c, HEAD) for c in pending)
-    return layout.delete(lines, numbers[0], span.last), carried
-
-
-def attach(rendered: list[tuple[str, str]], carried: list[Carried]) -> list[str]:
-    """Lay carried comments onto new lines: end-of-line where free, else own lines above."""
-    out = [[content] for content, _ in rendered]
-    has_eol = [False] * len(rendered)
-    above: list[list[str]] = [[] for _ in rendered]
-    slots = [slot for _, slot in rendered]
-    for item in carried:
-        index = slots.index(item.slot) if item.slot in slots else 0
-        content = rendered[index][0]
-        if item.comment.own_line or has_eol[index]:
-            above[index].append(" " * layout.indent_of(content) + item.comment.text)
-        else:
-            out[index] = [layout.place_comment(content, item.comment)]
-            has_eol[index] = True
-    return [line for index, lines in enumerate(out) for line in (*above[index], *lines)]
-
-
-def choose_place(removals: list[Removal], owner: Node | None = None) -> Place | None:
-    """The place a new block goes: a replaced key first, else before a kept one."""
-    places = [r.place for r in removals if r.place and (owner is None or r.place.owner is owner)]
-    places.sort(key=lambda place: not place.replaced)
-    return places[0] if places else None
-
-
-def settle(
-    lines: Lines, removals: list[Removal], used: Place | None, *, block: bool = True
-) -> tuple[list[Edit], list[Carried]]:
-    """Edits and comments of every removal, given which place the new ``block`` took.
-
-    Comments directly above a replaced key stay where they are when the new block takes that
-    key's place, or when there is no new block; otherwise they travel to its first line.
-    """
-    edits: list[Edit] = []
-    carried: list[Carried] = []
-    flow: dict[int, tuple[Node, set[int]]] = {}
-    for removal in removals:
-        place = removal.place
-        gone = list(removal.flow)
-        if place is not None and place.index is not None and place is not used:
-            edits.extend(e for e in removal.edits if e.start != place.offset)
-            gone.append((place.owner, place.index))
-        else:
-            edits.extend(removal.edits)
-        for node, index in gone:
-            flow.setdefault(id(node), (node, set()))[1].add(index)
-        carried.extend(removal.carried)
-        if place is None or place is used or not place.replaced or not place.above or not block:
-            continue
-        above = [layout.line_comment(lines.content(number)) for number in place.above]
-        carried[:0] = [Carried(comment, HEAD) for comment in above if comment is not None]
-        edits.append(layout.delete(lines, place.above[0], place.above[-1]))
-    for node, indices in flow.values():
-        edits.extend(layout.flow_delete(lines.text, node, indices))
-    return edits, carried
-
-
-def block_edit(lines: Lines, place: Place, new_lines: list[str]) -> Edit:
-    """Insert whole new lines at a place (a line start, or the end of the text)."""
-    line = lines.line_of(place.offset)
-    newline = lines.newline(line - 1 if place.offset == len(lines.text) and line else line)
-    return Edit(place.offset, place.offset, layout.render(lines, place.offset, new_lines, newline))
-
-
-def key_place(view: ServiceView, key: Node, value: Node) -> tuple[list[Edit], Place] | None:
-    """Remove a key of a flow mapping, leaving its place for flow text; None in block style."""
-    owner = next(entry.owner for entry in view.entries.values() if entry.key is key)
-    if not yamldoc.is_flow(owner):
-        return None
-    start = int(key.start_mark.index)
-    edit = Edit(start, yamldoc.content_end(value), "")
-    index = yamldoc.key_index(owner, key)
-    return [edit], Place(owner, start, view.lines.col_of(start), flow=True, index=index)
-
-
-def flow_edit(place: Place, texts: list[str]) -> Edit:
-    """Flow text at a place in a flow mapping: in the removed key's stead, or before a kept one."""
-    text = ", ".join(texts)
-    return Edit(place.offset, place.offset, text if place.replaced else text + ", ")
-
-
-def end_place(view: ServiceView, owner: Node) -> Place:
-    """After the last content line of a block mapping: where a new key is appended. A value
-    that is an alias (``<<: *gpu``) stands on its key's line, not where its anchor is."""
-    last = view.lines.line_of(yamldoc.content_end(owner) - 1)
-    if yamldoc.is_mapping(owner) and owner.value:
-        key, value = owner.value[-1]
-        if value.start_mark.index < key.start_mark.index:
-            last = view.lines.line_of(int(key.end_mark.index))
-    return Place(owner, view.lines.end(last), layout.key_column(view.lines, owner))
-
-
-def comments_above(view: ServiceView, name: str, carried: list[Carried]) -> Edit | None:
-    """Carried comments as own lines directly above the kept key ``name``, at its column; None
-    when the key sits in a flow mapping, where no line of its own can take them."""
-    entry = view.entries[name]
-    if yamldoc.is_flow(entry.owner):
-        return None
-    lines = view.lines
-    start = int(entry.key.start_mark.index)
-    pad = " " * lines.col_of(start)
-    place = Place(entry.owner, lines.start(lines.line_of(start)), lines.col_of(start))
-    return block_edit(lines, place, [pad + item.comment.text for item in carried])

@@ -15,7 +15,8 @@ from typing import Protocol
 from composemigrate.edits import Edit
 from composemigrate.forms import cdi, devices, gpus, runtime
 from composemigrate.gpu import Form, GpuRequest, Unsupported
-from composemigrate.service import Found, Removal, ServiceView
+from composemigrate.service import Found, ServiceView
+from composemigrate.splice import Removal
 
 
 class FormModule(Protocol):

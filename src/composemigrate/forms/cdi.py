@@ -17,23 +17,19 @@ from collections.abc import Sequence
 from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.gpu import ALL, CAPABILITIES, GpuRequest, Unsupported, is_variable
-from composemigrate.service import (
+from composemigrate.service import Found, ServiceView
+from composemigrate.splice import (
     HEAD,
-    Found,
     Place,
     Removal,
-    ServiceView,
-    attach,
-    block_edit,
+    append_items,
     carry,
-    choose_place,
     comments_above,
-    end_place,
-    flow_edit,
-    key_place,
+    put_block,
+    remove_key,
+    scalar,
     settle,
 )
-from composemigrate.splice import append_items, scalar
 from composemigrate.yamldoc import Entry, Node
 
 KIND = "nvidia.com/gpu="
@@ -131,20 +127,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
         return Unsupported(reason, refusals.SHARED_ANCHOR)
     if len(items) < len(entry.value.value):
         return _remove_items(view, entry, items)
-    if view.unmasks(entry):
-        reason = "removing devices would expose the one merged from an anchor"
-        return Unsupported(reason, refusals.SHARED_ANCHOR)
-    flow = key_place(view, entry.key, entry.value)
-    if flow is not None:
-        return Removal(flow[0], [], flow[1], [entry])
-    lines = view.lines
-    span = layout.pair_span(lines, entry.key, entry.value)
-    if span is None:
-        return Unsupported("devices shares its line with other keys", refusals.LAYOUT)
-    edit, carried = carry(lines, span, {}, above=False)
-    column = lines.col_of(entry.key.start_mark.index)
-    place = Place(entry.owner, edit.start, column, tuple(span.above))
-    return Removal([edit], carried, place, [entry])
+    return remove_key(view, "devices")
 
 
 def _remove_items(view: ServiceView, entry: Entry, items: list[Node]) -> Removal | Unsupported:
@@ -194,13 +177,13 @@ def write(
         if carried and above is None:
             return Unsupported("comments on the removed lines have no place to go", refusals.LAYOUT)
         return [*edits, *([above] if above else []), append_items(view, entry.value, values)]
-    place = choose_place(removals) or end_place(view, view.node)
-    edits, carried = settle(view.lines, removals, place)
-    if place.flow:
-        listed = ", ".join(scalar(value) for value in values)
-        return [*edits, flow_edit(place, [f"devices: [{listed}]"])]
-    pad = " " * place.column
-    dash = " " * (place.column + view.style.dash)
-    rendered = [(pad + "devices:", HEAD), *((f"{dash}- {scalar(v)}", HEAD) for v in values)]
-    edits.append(block_edit(view.lines, place, attach(rendered, carried)))
-    return edits
+    listed = ", ".join(scalar(value) for value in values)
+
+    def block(column: int) -> list[tuple[str, str]]:
+        dash = " " * (column + view.style.dash)
+        return [
+            (" " * column + "devices:", HEAD),
+            *((f"{dash}- {scalar(v)}", HEAD) for v in values),
+        ]
+
+    return put_block(view, removals, [f"devices: [{listed}]"], block)

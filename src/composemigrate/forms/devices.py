@@ -6,12 +6,11 @@ from composemigrate import layout, refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import entry
 from composemigrate.gpu import GpuRequest, Unsupported
-from composemigrate.service import (
+from composemigrate.service import Found, ServiceView
+from composemigrate.splice import (
     HEAD,
-    Found,
     Place,
     Removal,
-    ServiceView,
     attach,
     block_edit,
     carry,

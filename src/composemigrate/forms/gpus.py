@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from composemigrate import layout, refusals, yamldoc
+from composemigrate import refusals, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import devices, entry
 from composemigrate.gpu import GpuRequest, Unsupported, is_variable
-from composemigrate.service import (
+from composemigrate.service import Found, ServiceView
+from composemigrate.splice import (
     HEAD,
-    Found,
-    Place,
     Removal,
-    ServiceView,
-    attach,
-    block_edit,
-    carry,
-    choose_place,
-    end_place,
-    flow_edit,
-    key_place,
-    settle,
+    put_block,
+    remove_key,
 )
 
 
@@ -60,41 +52,22 @@ def read(view: ServiceView) -> Found | None:
 
 
 def remove(view: ServiceView) -> Removal | Unsupported:
-    found = view.entries["gpus"]
-    if view.shared(found.value):
-        return Unsupported("gpus is an anchor used elsewhere", refusals.SHARED_ANCHOR)
-    if view.unmasks(found):
-        return Unsupported(
-            "removing gpus would expose the one merged from an anchor", refusals.SHARED_ANCHOR
-        )
-    flow = key_place(view, found.key, found.value)
-    if flow is not None:
-        return Removal(flow[0], [], flow[1], [found])
-    span = layout.pair_span(view.lines, found.key, found.value)
-    if span is None:
-        return Unsupported("gpus shares its line with other keys", refusals.LAYOUT)
-    edit, carried = carry(view.lines, span, {}, above=False)
-    column = view.lines.col_of(found.key.start_mark.index)
-    place = Place(found.owner, edit.start, column, tuple(span.above))
-    return Removal([edit], carried, place, [found])
+    return remove_key(view, "gpus")
 
 
 def write(
     view: ServiceView, request: GpuRequest, removals: list[Removal]
 ) -> list[Edit] | Unsupported:
-    place = choose_place(removals) or end_place(view, view.node)
-    edits, carried = settle(view.lines, removals, place)
-    if place.flow:
-        value = "all" if request.is_all_plain() else f"[{entry.render_flow(request)}]"
-        return [*edits, flow_edit(place, [f"gpus: {value}"])]
-    pad = " " * place.column
-    if request.is_all_plain():
-        rendered = [(pad + "gpus: all", HEAD)]
-    else:
-        dash = place.column + view.style.dash
+    plain = request.is_all_plain()
+
+    def block(column: int) -> list[tuple[str, str]]:
+        if plain:
+            return [(" " * column + "gpus: all", HEAD)]
         items = devices.gpu_items(view)
         item = items[0] if len(items) == 1 else None
+        dash = column + view.style.dash
         moved = entry.moved(view.lines, item, request, dash, implied_gpu=False)
-        rendered = [(pad + "gpus:", HEAD), *(moved or entry.render(request, dash))]
-    edits.append(block_edit(view.lines, place, attach(rendered, carried)))
-    return edits
+        return [(" " * column + "gpus:", HEAD), *(moved or entry.render(request, dash))]
+
+    value = "all" if plain else f"[{entry.render_flow(request)}]"
+    return put_block(view, removals, [f"gpus: {value}"], block)

@@ -16,27 +16,22 @@ from composemigrate.gpu import (
     is_variable,
     to_environment,
 )
-from composemigrate.service import (
-    CAPS,
+from composemigrate.service import CAPS, REQUEST, UNKNOWN, Found, ServiceView
+from composemigrate.splice import (
     HEAD,
-    REQUEST,
-    UNKNOWN,
-    Carried,
-    Found,
     Place,
     Removal,
-    ServiceView,
-    attach,
+    append_items,
     block_edit,
     carry,
-    choose_place,
     comments_above,
+    double_quoted,
     end_place,
-    flow_edit,
-    key_place,
+    put_block,
+    remove_key,
+    scalar,
     settle,
 )
-from composemigrate.splice import append_items, double_quoted, scalar
 from composemigrate.yamldoc import Node
 
 _SLOTS = {VISIBLE: REQUEST, CAPABILITIES: CAPS}
@@ -81,26 +76,9 @@ def keeps_capabilities(view: ServiceView) -> bool:
 
 def remove(view: ServiceView) -> Removal | Unsupported:
     lines = view.lines
-    entry = view.entries["runtime"]
-    if view.shared(entry.value):
-        return Unsupported("runtime is an anchor used elsewhere", refusals.SHARED_ANCHOR)
-    if view.unmasks(entry):
-        return Unsupported(
-            "removing runtime would expose the one merged from an anchor", refusals.SHARED_ANCHOR
-        )
-    flow = key_place(view, entry.key, entry.value)
-    if flow is not None:
-        removal = Removal(flow[0], [], flow[1])
-    else:
-        span = layout.pair_span(lines, entry.key, entry.value)
-        if span is None:
-            return Unsupported("runtime shares its line with other keys", refusals.LAYOUT)
-        edit, carried = carry(lines, span, {}, above=False)
-        column = lines.col_of(entry.key.start_mark.index)
-        removal = Removal(
-            [edit], carried, Place(entry.owner, edit.start, column, tuple(span.above))
-        )
-    removal.keys.append(entry)
+    removal = remove_key(view, "runtime")
+    if isinstance(removal, Unsupported):
+        return removal
     env = view.entries.get("environment")
     if env is None:
         return removal
@@ -209,25 +187,16 @@ def write(
         if values:
             edits.append(_append_env(view, env.value, values) if env else _new_env(view, values))
         return [*edits, *settled]
-    place = choose_place(removals) or end_place(view, view.node)
-    settled, carried = settle(view.lines, removals, place)
-    edits.extend(settled)
-    if place.flow:
-        texts = ["runtime: nvidia"]
-        if env is None:
-            listed = ", ".join(scalar(f"{name}={value}") for name, value in values.items())
-            texts.append(f"environment: [{listed}]")
-        elif values:
-            edits.append(_append_env(view, env.value, values))
-        return [*edits, flow_edit(place, texts)]
-    pad = " " * place.column
-    rendered = [(pad + "runtime: nvidia", HEAD)]
-    if env is None:
-        rendered.extend(_env_block(view, place.column, values))
-    elif values:
+    if env is not None and values:
         edits.append(_append_env(view, env.value, values))
-    edits.append(block_edit(view.lines, place, attach(rendered, [_to_head(c) for c in carried])))
-    return edits
+    listed = ", ".join(scalar(f"{name}={value}") for name, value in values.items())
+    flow = ["runtime: nvidia", *([f"environment: [{listed}]"] if env is None else [])]
+
+    def block(column: int) -> list[tuple[str, str]]:
+        new = _env_block(view, column, values) if env is None else []
+        return [(" " * column + "runtime: nvidia", HEAD), *new]
+
+    return [*edits, *put_block(view, removals, flow, block)]
 
 
 def _env_block(view: ServiceView, column: int, values: dict[str, str]) -> list[tuple[str, str]]:
@@ -266,12 +235,6 @@ def _set_env(text: str, env: Node, item: EnvItem, value: str) -> list[Edit] | Un
     else:
         rendered = scalar(new, flow=yamldoc.is_flow(env))
     return [Edit(int(node.start_mark.index), yamldoc.content_end(node), rendered)]
-
-
-def _to_head(item: Carried) -> Carried:
-    """In this direction every removed comment belongs to ``runtime:``, the one line that stands
-    for the whole request."""
-    return Carried(item.comment, HEAD)
 
 
 def _append_env(view: ServiceView, env: Node, values: dict[str, str]) -> Edit:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from composemigrate import forms, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.forms import SPECS, devices
-from composemigrate.service import ServiceView, block_edit, end_place
+from composemigrate.service import ServiceView
+from composemigrate.splice import block_edit, end_place
 from composemigrate.yamldoc import Entry, Lines, Node
 
 RESET = "!reset"
