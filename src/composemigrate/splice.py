@@ -114,6 +114,11 @@ class Removal:
     flow: list[tuple[Node, int]] = field(default_factory=list)
     """Items of flow collections to delete with their commas: (collection, index)."""
 
+    def take(self, deleted: tuple[Edit, list[Carried]]) -> None:
+        """One more deletion made by ``carry``, with the comments it displaced."""
+        self.edits.append(deleted[0])
+        self.carried.extend(deleted[1])
+
 
 def carry(
     lines: Lines, span: Span, slots: dict[int, str], *, above: bool = True

@@ -151,9 +151,7 @@ def _remove_items(view: ServiceView, entry: Entry, items: list[Node]) -> Removal
         item_span = layout.item_span(lines, item)
         if item_span is None:
             return Unsupported("a CDI name shares its line with other items", refusals.LAYOUT)
-        edit, carried = carry(lines, item_span, {})
-        removal.edits.append(edit)
-        removal.carried.extend(carried)
+        removal.take(carry(lines, item_span, {}))
     return removal
 
 

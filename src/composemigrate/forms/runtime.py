@@ -124,11 +124,7 @@ def remove(view: ServiceView) -> Removal | Unsupported:
                 )
             slot = _SLOTS[item.name]
             numbers = range(item_span.first, item_span.last + 1)
-            edit, carried = carry(
-                lines, item_span, dict.fromkeys([*item_span.above, *numbers], slot)
-            )
-            removal.edits.append(edit)
-            removal.carried.extend(carried)
+            removal.take(carry(lines, item_span, dict.fromkeys([*item_span.above, *numbers], slot)))
     return removal
 
 
@@ -146,9 +142,7 @@ def _remove_block(
         first = lines.line_of(item.key.start_mark.index)
         for number in range(first, lines.line_of(yamldoc.content_end(end) - 1) + 1):
             slots[number] = _SLOTS[item.name]
-    edit, carried = carry(lines, whole, slots)
-    removal.edits.append(edit)
-    removal.carried.extend(carried)
+    removal.take(carry(lines, whole, slots))
     return removal
 
 
