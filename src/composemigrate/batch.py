@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import click
 
@@ -18,9 +17,10 @@ from composemigrate import discovery, fileio, gitops, sizelimit
 from composemigrate.diff import unified_diff
 from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
-from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Mode, Report
+from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Report
 from composemigrate.result import MigrationError
 from composemigrate.runner import Job, Outcome, default_workers, migrate_text, run_all
+from composemigrate.settings import Settings
 from composemigrate.terminal import printable
 
 PROGRESS_ABOVE = 8
@@ -36,21 +36,11 @@ def color_wanted(choice: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _mode(options: dict[str, Any]) -> Mode:
-    if options["dry_run"]:
-        return "diff"
-    return "check" if options["check"] else "write"
-
-
 def _echo(line: str) -> None:
     click.echo(printable(line), err=True)
 
 
-def _level(options: dict[str, Any]) -> int:
-    return 0 if options["quiet"] else 2 if options["verbose"] else 1
-
-
-def run_stdin(to: Form, options: dict[str, Any]) -> int:
+def run_stdin(settings: Settings) -> int:
     """Migrate YAML from stdin: the new text (or the diff) on stdout, messages on stderr."""
     try:
         text = fileio.decode(sys.stdin.buffer.read())
@@ -59,10 +49,10 @@ def run_stdin(to: Form, options: dict[str, Any]) -> int:
         return EXIT_ERROR
     job = Job(
         Path("-"),
-        to,
-        verify=options["verify"],
-        drop_version=options["drop_version"],
-        max_bytes=sizelimit.limit_bytes(options["max_size"]),
+        settings.to,
+        verify=settings.verify,
+        drop_version=settings.drop_version,
+        max_bytes=sizelimit.limit_bytes(settings.max_size),
     )
     try:
         result = migrate_text(text, Path("-"), job)
@@ -71,28 +61,29 @@ def run_stdin(to: Form, options: dict[str, Any]) -> int:
         return EXIT_ERROR
     for finding in result.warnings:
         _echo(finding.render("<stdin>"))
-    if result.changed and SPECS[to].note and not options["quiet"]:
-        _echo(SPECS[to].note)
-    mode = _mode(options)
+    note = SPECS[settings.to].note
+    if result.changed and note and not settings.quiet:
+        _echo(note)
+    mode = settings.mode
     if mode == "diff":
         sys.stdout.write(
-            unified_diff("stdin", text, result.text, color=color_wanted(options["color"]))
+            unified_diff("stdin", text, result.text, color=color_wanted(settings.color))
         )
     elif mode == "write":
         sys.stdout.buffer.write(result.text.encode("utf-8"))
     return EXIT_PENDING if mode != "write" and result.changed else EXIT_OK
 
 
-def _targets(roots: list[Path], options: dict[str, Any]) -> Iterator[discovery.Discovered]:
+def _targets(roots: list[Path], settings: Settings) -> Iterator[discovery.Discovered]:
     """The files to migrate, found lazily, grouped by the listed root with ``--repos-from``."""
     found = discovery.discover(
         roots,
-        include=options["include"],
-        exclude=options["exclude"],
-        use_ignore=not options["no_ignore"],
-        python=options["python"],
+        include=settings.include,
+        exclude=settings.exclude,
+        use_ignore=not settings.no_ignore,
+        python=settings.python,
     )
-    if options["repos_from"] is None:
+    if settings.repos_from is None:
         return found
     listed = [root.resolve() for root in roots]
     return (_in_listed_repo(item, listed) for item in found)
@@ -198,8 +189,7 @@ class AllOrNone:
 
 def _jobs(
     targets: Iterator[discovery.Discovered],
-    to: Form,
-    options: dict[str, Any],
+    settings: Settings,
     report: Report,
     branches: Branches,
     stopped: Callable[[], bool],
@@ -209,7 +199,7 @@ def _jobs(
     of one that fails the check are refused, and a stop comes only between repositories, so the
     one under way is finished, never left half migrated."""
     mode = report.mode
-    max_bytes = sizelimit.limit_bytes(options["max_size"])
+    max_bytes = sizelimit.limit_bytes(settings.max_size)
     under_way: Path | None = None
     for item in targets:
         if stopped() and (branches.name is None or item.repo != under_way):
@@ -217,43 +207,44 @@ def _jobs(
         under_way = item.repo
         yield Job(
             item.path,
-            to,
+            settings.to,
             mode == "write",
-            options["verify"],
-            options["drop_version"],
+            settings.verify,
+            settings.drop_version,
             item.repo,
             keep_text=mode == "diff",
             refusal=branches.refusal(item, report),
             max_bytes=max_bytes,
-            together=tuple(options["files"]),
+            together=tuple(settings.files),
             within=item.within,
-            compose=options["compose"] or (),
+            compose=settings.compose,
         )
 
 
-def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
+def run_paths(paths: list[Path], settings: Settings) -> int:
     """Migrate every file found under ``paths``; the report decides the exit status.
 
     Files stream from discovery through the workers to the report, so a batch holds a bounded
     window of files, not the list of them; only a progress bar needs a first pass to count.
     """
-    mode = _mode(options)
-    report = Report(mode, to.value, _echo, _level(options), options["report_format"] == "json")
+    mode = settings.mode
+    to = settings.to
+    report = Report(mode, to.value, _echo, settings.level, settings.report_format == "json")
     roots = list(paths)
-    if options["repos_from"] is not None:
+    if settings.repos_from is not None:
         try:
-            roots += discovery.read_repo_list(options["repos_from"])
+            roots += discovery.read_repo_list(settings.repos_from)
         except OSError as exc:
             _echo(f"error: cannot read --repos-from file: {exc.strerror or exc}")
             return EXIT_ERROR
     total = 0
     if sys.stderr.isatty() and report.level >= 1:
-        total = sum(1 for _ in _targets(roots, options))
-    color = color_wanted(options["color"])
-    branches = Branches(options["git_branch"] if mode == "write" else None)
+        total = sum(1 for _ in _targets(roots, settings))
+    color = color_wanted(settings.color)
+    branches = Branches(settings.git_branch if mode == "write" else None)
     with _stop_on_signal() as stopped:
-        jobs = _jobs(_targets(roots, options), to, options, report, branches, stopped)
-        workers = options["jobs"] or default_workers()
+        jobs = _jobs(_targets(roots, settings), settings, report, branches, stopped)
+        workers = settings.jobs or default_workers()
         outcomes = run_all(jobs, workers, stopped if branches.name is None else lambda: False)
         projects = AllOrNone()
         try:
@@ -263,7 +254,7 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
                 if (
                     mode == "diff"
                     and outcome.status == "changed"
-                    and options["report_format"] == "text"
+                    and settings.report_format == "text"
                 ):
                     sys.stdout.write(
                         unified_diff(str(outcome.path), outcome.old, outcome.new, color=color)
@@ -272,8 +263,8 @@ def run_paths(paths: list[Path], to: Form, options: dict[str, Any]) -> int:
             report.interrupted = True
         report.interrupted = report.interrupted or stopped()
     if branches.name is not None:
-        _git(report, branches, options["git_commit"], to)
-    if options["report_format"] == "json":
+        _git(report, branches, settings.git_commit, to)
+    if settings.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")
     if SPECS[to].note and report.totals()["changed"] and report.level >= 1:
         report.notes.append(SPECS[to].note)

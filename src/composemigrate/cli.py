@@ -13,6 +13,7 @@ import click
 from composemigrate import __version__, sizelimit
 from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
+from composemigrate.settings import Settings
 
 EXAMPLES = """\b
 Examples:
@@ -200,10 +201,10 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
             raise click.UsageError("- (stdin) cannot be mixed with other paths")
         from composemigrate.batch import run_stdin
 
-        sys.exit(run_stdin(to, options))
+        sys.exit(run_stdin(Settings.from_options(to, options)))
     from composemigrate.batch import run_paths
 
-    sys.exit(run_paths(list(paths), to, options))
+    sys.exit(run_paths(list(paths), Settings.from_options(to, options)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from composemigrate.result import Finding, MigrationError
 from composemigrate.runner import Outcome
+from composemigrate.settings import Mode
 from composemigrate.terminal import printable
 
-Mode = Literal["write", "check", "diff"]
 STATUSES = ("changed", "unchanged", "skipped", "failed")
 REPORT_VERSION = 1
 
