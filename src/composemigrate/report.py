@@ -18,9 +18,11 @@ STATUSES = ("changed", "unchanged", "skipped", "failed")
 REPORT_VERSION = 1
 
 EXIT_OK, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
+"""For ``migrate`` and ``lint`` alike: all well; something to do (a file to migrate, an error
+finding, a pending fix); a file that could not be handled, or an interrupt."""
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -102,13 +104,13 @@ class Report:
         counts = self.totals(repo)
         done = "migrated" if self.mode == "write" else "would be migrated"
         parts = [
-            f"{_plural(counts['changed'], 'file')} {done}",
+            f"{plural(counts['changed'], 'file')} {done}",
             f"{counts['unchanged']} unchanged",
             f"{counts['skipped']} skipped with warnings",
             f"{counts['failed']} failed",
         ]
         projects = sum(1 for o in self.projects.values() if repo == "all" or o.repo == repo)
-        several = f"; {_plural(projects, 'multi-file project')}" if projects else ""
+        several = f"; {plural(projects, 'multi-file project')}" if projects else ""
         return ", ".join(parts) + several
 
     def repos(self) -> list[Path]:

@@ -9,12 +9,13 @@ from typing import Any
 
 from composemigrate.lint import LintFinding
 from composemigrate.lint.context import SEVERITIES
+from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, plural
 from composemigrate.result import MigrationError
 from composemigrate.terminal import printable
 
 JSON_VERSION = 1
-EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
-"""No error finding; an error finding (or, with --dry-run, a pending fix); a file not linted."""
+EXIT_FOUND, EXIT_FAILED = EXIT_PENDING, EXIT_ERROR
+"""An error finding (or, with --dry-run, a pending fix); a file not linted."""
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,14 @@ def exit_code(files: list[Checked], *, pending_fixes: bool = False) -> int:
     return EXIT_FOUND if counts["error"] or changed else EXIT_OK
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def summary(files: list[Checked], *, written: bool = True) -> str:
     counts = totals(files)
     parts = [
-        _plural(counts["error"], "error"),
-        _plural(counts["warning"], "warning"),
+        plural(counts["error"], "error"),
+        plural(counts["warning"], "warning"),
         f"{counts['info']} info",
     ]
-    text = f"{', '.join(parts)} in {_plural(counts['files'], 'file')}"
+    text = f"{', '.join(parts)} in {plural(counts['files'], 'file')}"
     if counts["fixed"]:
         text += f"; {counts['fixed']} {'fixed' if written else 'would be fixed'}"
     if counts["failed"]:
