@@ -572,6 +572,7 @@ def test_json_report(workdir: Path) -> None:
         "services": ["app"],
         "project": [],
         "warnings": [],
+        "suppressed": [],
         "error": None,
     }
     assert by_path["c.yaml"]["warnings"] == [

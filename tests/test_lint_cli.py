@@ -114,6 +114,7 @@ def test_json_reports_failed_files(work: Path) -> None:
             "error": {"line": 0, "column": 0, "message": "no such file"},
             "fixed": 0,
             "findings": [],
+            "suppressed": [],
         }
     ]
     assert document["totals"]["failed"] == 1

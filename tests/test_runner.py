@@ -111,5 +111,5 @@ def test_an_unexpected_exception_fails_its_file_with_one_line(
     assert outcome.error.message == expected
     assert path.read_text() == LEGACY
     monkeypatch.setattr(command, "lint_text", broken)
-    checked = command.check_file(path, None, fix=False, write=False)
+    checked = command.check_file(path, command.Options())
     assert checked.error is not None and checked.error.message == expected

@@ -17,6 +17,7 @@ from composemigrate import discovery, fileio, gitops, sizelimit
 from composemigrate.diff import unified_diff
 from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
+from composemigrate.refusals import is_refusal
 from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Report
 from composemigrate.result import MigrationError
 from composemigrate.runner import Job, Outcome, default_workers, migrate_text, run_all
@@ -71,7 +72,8 @@ def run_stdin(settings: Settings) -> int:
         )
     elif mode == "write":
         sys.stdout.buffer.write(result.text.encode("utf-8"))
-    return EXIT_PENDING if mode != "write" and result.changed else EXIT_OK
+    refused = settings.strict and any(is_refusal(w.code) for w in result.warnings)
+    return EXIT_PENDING if (mode != "write" and result.changed) or refused else EXIT_OK
 
 
 def _targets(roots: list[Path], settings: Settings) -> Iterator[discovery.Discovered]:
@@ -229,7 +231,14 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
     """
     mode = settings.mode
     to = settings.to
-    report = Report(mode, to.value, _echo, settings.level, settings.report_format == "json")
+    report = Report(
+        mode,
+        to.value,
+        _echo,
+        settings.level,
+        settings.report_format == "json",
+        strict=settings.strict,
+    )
     roots = list(paths)
     if settings.repos_from is not None:
         try:

@@ -169,6 +169,12 @@ def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="A file of one project, as docker compose -f takes them; repeat for each.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Services left unchanged with a refusal code fail the run (exit 1), unless suppressed "
+    "with # composemigrate: ignore[CODE].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary of failures.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files.")
 def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -> None:

@@ -38,6 +38,15 @@ CDI_CAPABILITIES = "CM517"
 JETSON = "CM590"
 FILE_VERSION = "CM591"
 
+ADVICE = frozenset({"CM590", "CM591"})
+"""Codes that advise on a migrated service rather than leave one unchanged."""
+
+
+def is_refusal(code: str) -> bool:
+    """A code that leaves a service unchanged (what ``--strict`` fails on)."""
+    return code.startswith("CM5") and code not in ADVICE
+
+
 REFUSALS: dict[str, Refusal] = {
     r.code: r
     for r in (

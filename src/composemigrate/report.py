@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from composemigrate.refusals import is_refusal
 from composemigrate.result import Finding, MigrationError
 from composemigrate.runner import Outcome
 from composemigrate.settings import Mode
@@ -49,6 +50,10 @@ class Report:
     counts: dict[Path | None, Counter[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
+    strict: bool = False
+    """Services left unchanged with a refusal code make the run fail (exit 1)."""
+    refused: int = 0
+    """Refusal warnings reported (suppressed ones are not)."""
     projects: dict[tuple[Path, ...], Outcome] = field(default_factory=dict)
     """Each project of several files met, by its files, with the first outcome of one of them
     (its repository and sets); ``-v`` shows each once."""
@@ -62,9 +67,13 @@ class Report:
         path = str(outcome.path)
         if outcome.error is not None:
             self.echo(outcome.error.render(path))
+        self.refused += sum(1 for finding in outcome.warnings if is_refusal(finding.code))
         if self.level >= 1:
             for finding in outcome.warnings:
                 self.echo(finding.render(path))
+        if self.level >= 2:
+            for finding in outcome.suppressed:
+                self.echo(finding.render(path).replace(": warning: ", ": suppressed: ", 1))
         if outcome.status == "changed" and self.level >= 1:
             verb = "migrated" if outcome.written else "would migrate"
             services = ", ".join(outcome.services)
@@ -111,7 +120,10 @@ class Report:
         ]
         projects = sum(1 for o in self.projects.values() if repo == "all" or o.repo == repo)
         several = f"; {plural(projects, 'multi-file project')}" if projects else ""
-        return ", ".join(parts) + several
+        strict = ""
+        if self.strict and self.refused and repo == "all":
+            strict = f"; {plural(self.refused, 'service')} left unchanged fail --strict"
+        return ", ".join(parts) + several + strict
 
     def repos(self) -> list[Path]:
         return sorted(repo for repo in self.counts if repo is not None)
@@ -136,7 +148,7 @@ class Report:
             return EXIT_ERROR
         if self.mode != "write" and counts["changed"]:
             return EXIT_PENDING
-        return EXIT_OK
+        return EXIT_PENDING if self.strict and self.refused else EXIT_OK
 
     def to_json(self) -> str:
         """The machine-readable report: stable keys, documented in README."""
@@ -149,6 +161,7 @@ class Report:
                 "services": list(o.services),
                 "project": [printable(str(file)) for file in o.project],
                 "warnings": [_finding(w) for w in o.warnings],
+                "suppressed": [_finding(w) for w in o.suppressed],
                 "error": _finding(o.error) if o.error is not None else None,
             }
             for o in self.outcomes

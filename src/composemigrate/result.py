@@ -28,6 +28,8 @@ class Result:
     changed: bool
     warnings: tuple[Finding, ...] = ()
     services: tuple[str, ...] = field(default=())
+    suppressed: tuple[Finding, ...] = ()
+    """Warnings an inline ``# composemigrate: ignore[CODE]`` keeps from being reported."""
 
 
 class MigrationError(Exception):

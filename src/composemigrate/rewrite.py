@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from composemigrate import edits as edit_engine
-from composemigrate import layout, refusals, version, yamldoc
+from composemigrate import layout, refusals, suppress, version, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.environment import EnvFileReader
 from composemigrate.forms import FORMS, REQUEST_FORMS, SPECS
@@ -324,6 +324,7 @@ class _Planned:
     services: tuple[str, ...]
     before: _States
     """Kept for verification; empty when there is nothing to verify."""
+    suppressed: tuple[Finding, ...] = ()
 
 
 def migrate(
@@ -349,7 +350,7 @@ def migrate(
         return Result(text, False)
     planned = _plan_text(body, target, verify, drop_version, env_files, held or {})
     if not planned.edits:
-        return Result(text, False, planned.warnings)
+        return Result(text, False, planned.warnings, suppressed=planned.suppressed)
     try:
         new_body = edit_engine.apply(body, planned.edits)
     except edit_engine.EditConflict as exc:
@@ -358,7 +359,9 @@ def migrate(
         new_body = new_body.rstrip("\r\n")  # no final newline, even when the last lines went
     if verify:
         _verify(planned.before, new_body, env_files)
-    return Result(bom + new_body, new_body != body, planned.warnings, planned.services)
+    return Result(
+        bom + new_body, new_body != body, planned.warnings, planned.services, planned.suppressed
+    )
 
 
 def _plan_text(
@@ -373,6 +376,8 @@ def _plan_text(
     is parsed to verify it (the nodes take tens of bytes per byte of YAML)."""
     lines = Lines(body)
     warnings: list[Finding] = []
+    owners: dict[int, int] = {}
+    """id of a service's warning → the line of the service's own key."""
     plans: list[Plan] = []
     edits: list[Edit] = []
     parsed = documents(body, lines, env_files)
@@ -385,6 +390,7 @@ def _plan_text(
         together = _together(bad, found, index, body, env_files) if bad else None
         bad = set() if together is not None else bad
         for view, outcome in outcomes:
+            first = len(warnings)
             if isinstance(outcome, Finding):
                 warnings.append(outcome)
             elif isinstance(outcome, Plan) and view.name in bad:
@@ -398,6 +404,7 @@ def _plan_text(
                 plans.append(outcome)
                 edits.extend(outcome.edits if together is None else [])
                 warnings.extend(_jetson_warning(view, target))
+            owners.update((id(w), view.where(view.key)[0]) for w in warnings[first:])
         edits.extend(together or [])
         if len(plans) > migrated_before:
             note = version.warning(document.root, lines, target)
@@ -410,11 +417,14 @@ def _plan_text(
             for index, document in enumerate(parsed)
             for view in document.views
         }
+    marks = suppress.marks(body)
+    hidden = [w for w in warnings if suppress.covers(marks, w.code, w.line, owners.get(id(w), 0))]
     return _Planned(
         edits + extra,
-        tuple(warnings),
+        tuple(w for w in warnings if w not in hidden),
         tuple(p.view.name for p in plans),
         before,
+        tuple(hidden),
     )
 
 

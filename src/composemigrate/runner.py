@@ -74,6 +74,8 @@ class Outcome:
     """The files of its project, in order, when it has others."""
     sets: tuple[tuple[Path, ...], ...] = ()
     """The sets of files its project is run with (see ``Project.sets``)."""
+    suppressed: tuple[Finding, ...] = ()
+    """Warnings an inline ``# composemigrate: ignore[CODE]`` keeps from being reported."""
     unwritten: bool = False
     """The rewrite was ready but writing it failed (its project's other files are put back)."""
 
@@ -171,7 +173,13 @@ def _run_job(job: Job) -> Outcome:
     if not result.changed:
         status: Status = "skipped" if result.warnings else "unchanged"
         return Outcome(
-            job.path, status, job.repo, warnings=result.warnings, project=together, sets=sets
+            job.path,
+            status,
+            job.repo,
+            warnings=result.warnings,
+            project=together,
+            sets=sets,
+            suppressed=result.suppressed,
         )
     if job.write:
         try:
@@ -201,6 +209,7 @@ def _run_job(job: Job) -> Outcome:
         written=job.write,
         project=together,
         sets=sets,
+        suppressed=result.suppressed,
     )
 
 

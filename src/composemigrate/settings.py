@@ -40,6 +40,8 @@ class Settings:
     """The files given with ``-f``: one project."""
     quiet: bool = False
     verbose: bool = False
+    strict: bool = False
+    """Services left unchanged with a refusal code fail the run (exit 1)."""
 
     @classmethod
     def from_options(cls, to: Form, options: Mapping[str, Any]) -> Settings:

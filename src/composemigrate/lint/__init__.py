@@ -7,11 +7,11 @@ safe fixes by splicing their edits into the text, never by re-dumping the YAML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from composemigrate import edits as edit_engine
-from composemigrate import rewrite
+from composemigrate import rewrite, suppress
 from composemigrate.edits import Edit
 from composemigrate.lint import (
     beyond_host,
@@ -71,6 +71,8 @@ class LintFinding:
     col: int
     message: str
     fix: tuple[Edit, ...] = ()
+    suppressed: bool = False
+    """An inline ``# composemigrate: ignore[CODE]`` on its line or its service's line covers it."""
 
     def render(self, path: str) -> str:
         return f"{path}:{self.line}:{self.col}: {self.code} {self.severity}: {self.message}"
@@ -82,30 +84,44 @@ def lint_text(
     gpus: int | None = None,
     path: str = "PATH",
     held: Mapping[str, Finding] | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
 ) -> list[LintFinding]:
     """Every finding in a Compose text, sorted by place; raises MigrationError on invalid YAML.
 
     ``gpus`` is the number of GPUs of the target host (None skips that rule); ``path`` names the
     file in messages that suggest a command; ``held`` names the services whose GPU settings the
-    file's project makes in several files (see ``projects``).
+    file's project makes in several files (see ``projects``). ``select`` and ``ignore`` choose
+    rules by code or prefix (``CM2``), as ruff does; findings under an inline suppression come
+    back marked ``suppressed``.
     """
     body = text.removeprefix("\ufeff")
     lines = Lines(body)
     ctx = Context(gpus, path, held or {})
+    rules = [rule for rule in RULES if chosen(rule.CODE, select, ignore)]
+    marks = suppress.marks(body)
     found: dict[tuple[str, int, int, str], LintFinding] = {}
     for document in rewrite.documents(body, lines):
         for view in document.views:
-            for rule in RULES:
+            own = view.where(view.key)[0]
+            for rule in rules:
                 for hit in rule.check(view, ctx):
                     line, col = lines.where(hit.at)
+                    hidden = suppress.covers(marks, rule.CODE, line, own)
                     finding = LintFinding(
-                        rule.CODE, rule.NAME, rule.SEVERITY, line, col, hit.message, hit.fix
+                        rule.CODE, rule.NAME, rule.SEVERITY, line, col, hit.message, hit.fix, hidden
                     )
                     found.setdefault((rule.CODE, line, col, hit.message), finding)
     return sorted(found.values(), key=lambda f: (f.line, f.col, f.code))
 
 
-def fix_text(text: str) -> Result:
+def chosen(code: str, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> bool:
+    """Whether a rule runs: selected (all by default) and not ignored, by code or prefix."""
+    picked = not select or any(code.startswith(prefix) for prefix in select)
+    return picked and not any(code.startswith(prefix) for prefix in ignore)
+
+
+def fix_text(text: str, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> Result:
     """Apply every safe fix, again until none is left (one fix can enable another).
 
     ``warnings`` lists the findings fixed, each pass at its own positions. Raises MigrationError
@@ -115,7 +131,8 @@ def fix_text(text: str) -> Result:
     body = current = text[len(bom) :]
     fixed: list[Finding] = []
     for _ in RULES:
-        fixable = [finding for finding in lint_text(current) if finding.fix]
+        found = lint_text(current, select=select, ignore=ignore)
+        fixable = [finding for finding in found if finding.fix and not finding.suppressed]
         if not fixable:
             break
         new = _apply(current, [edit for finding in fixable for edit in finding.fix])

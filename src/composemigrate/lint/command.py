@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -51,13 +52,23 @@ def host_gpus() -> int | None:
     return sum(1 for line in done.stdout.splitlines() if line.startswith("GPU "))
 
 
-def check_file(
-    path: Path, host: int | None, *, fix: bool, write: bool, max_bytes: int | None = None
-) -> Checked:
+@dataclass(frozen=True)
+class Options:
+    """What ``lint`` is asked to do with each file."""
+
+    host: int | None = None
+    fix: bool = False
+    write: bool = False
+    max_bytes: int | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+def check_file(path: Path, options: Options) -> Checked:
     """Lint one file, after applying the safe fixes when ``fix`` (written when ``write``); any
     failure, an unexpected one too, is the file's error."""
     try:
-        return _check_file(path, host, fix=fix, write=write, max_bytes=max_bytes)
+        return _check_file(path, options)
     except Exception as exc:
         return Checked(str(path), error=internal_error(exc))
 
@@ -75,30 +86,49 @@ def _held(path: Path, text: str) -> Mapping[str, Finding]:
         return {}
 
 
-def _check_file(
-    path: Path, host: int | None, *, fix: bool, write: bool, max_bytes: int | None
-) -> Checked:
+def _check_file(path: Path, options: Options) -> Checked:
     name = str(path)
     try:
         source = fileio.read_source(path)
     except fileio.ReadError as exc:
         return Checked(name, error=MigrationError(exc.message))
-    text, fixed = source.text, 0
+    return check_text(source.text, name, options, path, source)
+
+
+def check_text(
+    original: str,
+    name: str,
+    options: Options,
+    path: Path | None = None,
+    source: fileio.Source | None = None,
+) -> Checked:
+    """Lint a text shown as ``name`` (fixed first when asked; written back to ``source`` when
+    there is one and ``write``); ``path`` finds its project."""
+    text, fixed = original, 0
+    chosen = {"select": options.select, "ignore": options.ignore}
     try:
-        sizelimit.check(text, max_bytes)
-        if fix:
-            result = fix_text(source.text)
+        sizelimit.check(text, options.max_bytes)
+        if options.fix:
+            result = fix_text(original, **chosen)
             text, fixed = result.text, len(result.warnings)
-        if write and text != source.text:
+        if options.write and source is not None and text != original:
             fileio.write_atomic(source, text)
-        findings = lint_text(text, gpus=host, path=name, held=_held(path, text))
+        held = _held(path, text) if path is not None else {}
+        found = lint_text(text, gpus=options.host, path=name, held=held, **chosen)
     except MigrationError as exc:
         return Checked(name, error=exc)
     except fileio.WriteError as exc:
         return Checked(name, error=MigrationError(exc.message))
-    if text == source.text:  # the texts are kept only for the diff of a fix
-        return Checked(name, tuple(findings), None, fixed)
-    return Checked(name, tuple(findings), None, fixed, source.text, text)
+    findings = tuple(f for f in found if not f.suppressed)
+    hidden = tuple(f for f in found if f.suppressed)
+    if text == original:  # the texts are kept only for the diff of a fix
+        return Checked(name, findings, None, fixed, suppressed=hidden)
+    return Checked(name, findings, None, fixed, original, text, hidden)
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Codes or prefixes given as repeated options or comma lists (``CM2,CM301``)."""
+    return tuple(code.strip().upper() for value in values for code in value.split(",") if code)
 
 
 @click.command(epilog=EPILOG)
@@ -106,10 +136,11 @@ def _check_file(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif"]),
+    type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="Findings on stdout as text lines, one JSON document, or SARIF 2.1.0.",
+    help="Findings on stdout as text lines, one JSON document, SARIF 2.1.0, or GitHub Actions "
+    "annotations.",
 )
 @click.option(
     "--gpus",
@@ -117,6 +148,15 @@ def _check_file(
     default=None,
     metavar="N",
     help="GPUs of the target host (default: those `nvidia-smi -L` lists, if on PATH).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODE",
+    help="Run only these rules (codes or prefixes such as CM2; repeat or comma-separate).",
+)
+@click.option(
+    "--ignore", multiple=True, metavar="CODE", help="Do not run these rules (codes or prefixes)."
 )
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
 @click.option(
@@ -130,24 +170,38 @@ def _check_file(
     "--color/--no-color", default=None, help="Colour the diff (default: when stdout is a terminal)."
 )
 @click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    default=None,
+    help="With - as PATH: the name shown for the text read from stdin.",
+)
+@click.option(
     "--include", multiple=True, metavar="GLOB", help="Also take files matching GLOB in directories."
 )
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB.")
 @click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the suppressed findings.")
 @sizelimit.option
 def lint(
     paths: tuple[Path, ...],
     output_format: str,
     gpus: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
     fix: bool,
     dry_run: bool,
     color: bool | None,
+    stdin_filename: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     no_ignore: bool,
+    verbose: bool,
     max_size: int,
 ) -> None:
     """Report GPU settings that Compose refuses or that fail on a GPU host; exit 1 on errors.
+
+    A finding is suppressed by `# composemigrate: ignore[CODE]` on its line or on its service's
+    line. PATH - reads one Compose text from stdin (fixes are then printed, not written).
 
     Exit status: 0 no error finding, 1 an error finding (or, with --fix --dry-run, a file the
     fixes would change), 2 a file could not be read or parsed (the others are still linted).
@@ -156,20 +210,52 @@ def lint(
         raise click.UsageError("--dry-run shows what --fix would change: give --fix too")
     if dry_run and output_format != "text":
         raise click.UsageError("--dry-run prints a diff: use it with --format text")
-    from composemigrate import discovery  # pathspec: loaded only when there is work to do
-
+    stdin = "-" in (str(path) for path in paths)
+    if stdin and len(paths) != 1:
+        raise click.UsageError("- (stdin) cannot be mixed with other paths")
+    if stdin_filename is not None and not stdin:
+        raise click.UsageError("--stdin-filename names the text read from -: give - as PATH")
     host = gpus if gpus is not None else host_gpus()
     if gpus is None and host is not None:
         click.echo(f"checking against the {host} GPU(s) that nvidia-smi -L lists", err=True)
-    targets = discovery.discover(
-        list(paths), include=include, exclude=exclude, use_ignore=not no_ignore
+    options = Options(
+        host,
+        fix,
+        fix and not dry_run,
+        sizelimit.limit_bytes(max_size),
+        _codes(select),
+        _codes(ignore),
     )
-    limit = sizelimit.limit_bytes(max_size)
-    files = [
-        check_file(t.path, host, fix=fix, write=fix and not dry_run, max_bytes=limit)
-        for t in targets
-    ]
-    sys.exit(_output(files, output_format, host, dry_run, color))
+    if stdin:
+        files = [_check_stdin(stdin_filename or "<stdin>", options)]
+    else:
+        from composemigrate import discovery  # pathspec: loaded only when there is work to do
+
+        targets = discovery.discover(
+            list(paths), include=include, exclude=exclude, use_ignore=not no_ignore
+        )
+        files = [check_file(t.path, options) for t in targets]
+    if verbose:
+        for item in files:
+            for finding in item.suppressed:
+                rendered = finding.render(item.path).replace(": ", ": suppressed: ", 1)
+                click.echo(printable(rendered), err=True)
+    sys.exit(_output(files, output_format, host, dry_run, color, stdin and fix and not dry_run))
+
+
+def _check_stdin(name: str, options: Options) -> Checked:
+    """Lint the text on stdin; with ``--fix`` the fixed text is kept to be printed."""
+    try:
+        text = fileio.decode(sys.stdin.buffer.read())
+    except fileio.ReadError as exc:
+        return Checked(name, error=MigrationError(exc.message))
+    try:
+        checked = check_text(text, name, replace(options, write=False))
+    except Exception as exc:
+        return Checked(name, error=internal_error(exc))
+    if options.fix and not checked.changed:
+        return replace(checked, old=text, new=text)
+    return checked
 
 
 def _output(
@@ -178,15 +264,21 @@ def _output(
     host: int | None,
     dry_run: bool,
     color: bool | None,
+    fixed_text: bool = False,
 ) -> int:
-    """Write findings (and diffs) to stdout, errors and the summary to stderr; the exit status."""
+    """Write findings (and diffs) to stdout, errors and the summary to stderr; the exit status.
+    With ``fixed_text`` (``--fix`` on stdin) the fixed text goes to stdout, findings to stderr."""
     from composemigrate.batch import color_wanted
     from composemigrate.diff import unified_diff
 
     for item in checked:
         if item.error is not None:
             click.echo(printable(item.error.render(item.path)), err=True)
-    if dry_run:
+    if fixed_text:
+        for item in checked:
+            sys.stdout.write(item.new if item.error is None else "")
+        sys.stderr.write(report.to_text(checked))
+    elif dry_run:
         for item in checked:
             sys.stdout.write(unified_diff(item.path, item.old, item.new, color=color_wanted(color)))
         sys.stderr.write(report.to_text(checked))
@@ -194,6 +286,8 @@ def _output(
         sys.stdout.write(report.to_json(checked, host))
     elif output_format == "sarif":
         sys.stdout.write(sarif.to_sarif(checked))
+    elif output_format == "github":
+        sys.stdout.write(report.to_github(checked))
     else:
         sys.stdout.write(report.to_text(checked))
     click.echo(report.summary(checked, written=not dry_run), err=True)

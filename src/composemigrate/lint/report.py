@@ -29,6 +29,8 @@ class Checked:
     fixed: int = 0
     old: str = ""
     new: str = ""
+    suppressed: tuple[LintFinding, ...] = ()
+    """Findings an inline ``# composemigrate: ignore[CODE]`` covers: listed, never counted."""
 
     @property
     def changed(self) -> bool:
@@ -82,6 +84,48 @@ def _place(item: LintFinding | MigrationError) -> dict[str, Any]:
     return {"line": item.line, "column": item.col, "message": item.message}
 
 
+def _json_finding(f: LintFinding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "severity": f.severity,
+        **_place(f),
+        "fixable": bool(f.fix),
+    }
+
+
+GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def github_line(level: str, path: str, line: int, col: int, title: str, message: str) -> str:
+    """One GitHub Actions workflow command (an annotation on the file's line in the PR)."""
+
+    def escape(text: str, *, prop: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+    where = f"file={escape(path, prop=True)}"
+    if line:
+        where += f",line={line},col={col}"
+    return f"::{level} {where},title={escape(title, prop=True)}::{escape(message)}\n"
+
+
+def to_github(files: list[Checked]) -> str:
+    """A workflow annotation per finding, and per file that could not be linted."""
+    out = []
+    for checked in files:
+        path = printable(checked.path)
+        if checked.error is not None:
+            error = checked.error
+            out.append(github_line("error", path, error.line, error.col, "lint", error.message))
+        for f in checked.findings:
+            title = f"{f.code} {f.name}"
+            out.append(
+                github_line(GITHUB_LEVELS[f.severity], path, f.line, f.col, title, f.message)
+            )
+    return "".join(out)
+
+
 def to_json(files: list[Checked], host_gpus: int | None) -> str:
     document = {
         "version": JSON_VERSION,
@@ -91,16 +135,8 @@ def to_json(files: list[Checked], host_gpus: int | None) -> str:
                 "path": printable(checked.path),
                 "error": _place(checked.error) if checked.error is not None else None,
                 "fixed": checked.fixed,
-                "findings": [
-                    {
-                        "code": f.code,
-                        "name": f.name,
-                        "severity": f.severity,
-                        **_place(f),
-                        "fixable": bool(f.fix),
-                    }
-                    for f in checked.findings
-                ],
+                "findings": [_json_finding(f) for f in checked.findings],
+                "suppressed": [_json_finding(f) for f in checked.suppressed],
             }
             for checked in files
         ],
