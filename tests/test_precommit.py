@@ -76,3 +76,44 @@ def test_check_hook_fails_until_the_rewrite_hook_has_run(tmp_path: Path) -> None
     again = _try_repo(repo, home, "composemigrate-check")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Passed" in again.stdout
+
+
+REFUSED = (
+    "services:\n"
+    "  app:\n"
+    "    image: nvidia/cuda\n"
+    "    gpus:\n"
+    "      - count: ${NGPU}\n"
+)
+
+
+def test_check_hook_is_strict_until_the_refusal_is_suppressed(tmp_path: Path) -> None:
+    """A service the migration must leave (CM503) fails the check hook, which runs --strict,
+    until the team marks it as kept on the service's line."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "--quiet")
+    (repo / "compose.yaml").write_text(REFUSED)
+    _git(repo, "add", "compose.yaml")
+    home = tmp_path / "pre-commit-home"
+    check = _try_repo(repo, home, "composemigrate-check")
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "warning: CM503 service 'app'" in check.stdout
+    assert "1 service left unchanged fail --strict" in check.stdout
+    assert "To write these changes" not in check.stdout
+    kept = REFUSED.replace("  app:\n", "  app:  # composemigrate: ignore[CM503]\n")
+    (repo / "compose.yaml").write_text(kept)
+    _git(repo, "add", "compose.yaml")
+    again = _try_repo(repo, home, "composemigrate-check")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_lint_hook_fails_on_an_error_finding(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "--quiet")
+    (repo / "compose.yaml").write_text(REFUSED.replace("${NGPU}", "two"))
+    _git(repo, "add", "compose.yaml")
+    lint = _try_repo(repo, tmp_path / "pre-commit-home", "composemigrate-lint")
+    assert lint.returncode == 1, lint.stdout + lint.stderr
+    assert "compose.yaml:5:16: CM103 error: count must be a positive integer" in lint.stdout

@@ -238,6 +238,7 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
         settings.level,
         settings.report_format == "json",
         strict=settings.strict,
+        hint=sys.stderr.isatty(),
     )
     roots = list(paths)
     if settings.repos_from is not None:

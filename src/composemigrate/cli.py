@@ -175,7 +175,7 @@ def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
     help="Services left unchanged with a refusal code fail the run (exit 1), unless suppressed "
     "with # composemigrate: ignore[CODE].",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary of failures.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the one-line summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files.")
 def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -> None:
     """Rewrite how services ask for GPUs, in place unless --dry-run or --check."""

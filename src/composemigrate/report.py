@@ -34,7 +34,8 @@ def _finding(item: Finding | MigrationError) -> dict[str, Any]:
 
 @dataclass
 class Report:
-    """Counts outcomes; ``echo`` writes a line to stderr, ``level`` is 0 quiet, 1, 2 verbose.
+    """Counts outcomes; ``echo`` writes a line to stderr, ``level`` is 0 quiet (errors and the
+    summary line only), 1, 2 verbose.
 
     Outcomes themselves are kept only when ``keep`` is set (for the JSON report); otherwise a
     batch holds counters and the written paths, whatever the number of files.
@@ -52,6 +53,8 @@ class Report:
     interrupted: bool = False
     strict: bool = False
     """Services left unchanged with a refusal code make the run fail (exit 1)."""
+    hint: bool = False
+    """Say how to write the changes after a check (for a person at a terminal, not a hook)."""
     refused: int = 0
     """Refusal warnings reported (suppressed ones are not)."""
     projects: dict[tuple[Path, ...], Outcome] = field(default_factory=dict)
@@ -136,9 +139,8 @@ class Report:
             for repo in self.repos():
                 self.echo(f"{repo}: {self.summary(repo)}")
         prefix = "interrupted: " if self.interrupted else ""
-        if self.level >= 1 or self.totals()["failed"] or self.interrupted:
-            self.echo(prefix + self.summary() + ".")
-        if self.mode != "write" and self.totals()["changed"] and self.level >= 1:
+        self.echo(prefix + self.summary() + ".")
+        if self.mode != "write" and self.totals()["changed"] and self.level >= 1 and self.hint:
             self.echo("To write these changes, run the same command without --check/--dry-run.")
 
     @property
