@@ -82,13 +82,15 @@ REFUSED = (
     "services:\n"
     "  app:\n"
     "    image: nvidia/cuda\n"
-    "    gpus:\n"
-    "      - count: ${NGPU}\n"
+    "    runtime: nvidia\n"
+    "    environment:\n"
+    "      - NVIDIA_VISIBLE_DEVICES\n"
 )
+INVALID = "services:\n  app:\n    image: nvidia/cuda\n    gpus:\n      - count: two\n"
 
 
 def test_check_hook_is_strict_until_the_refusal_is_suppressed(tmp_path: Path) -> None:
-    """A service the migration must leave (CM503) fails the check hook, which runs --strict,
+    """A service the migration must leave (CM505) fails the check hook, which runs --strict,
     until the team marks it as kept on the service's line."""
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -98,10 +100,10 @@ def test_check_hook_is_strict_until_the_refusal_is_suppressed(tmp_path: Path) ->
     home = tmp_path / "pre-commit-home"
     check = _try_repo(repo, home, "composemigrate-check")
     assert check.returncode == 1, check.stdout + check.stderr
-    assert "warning: CM503 service 'app'" in check.stdout
+    assert "warning: CM505 service 'app'" in check.stdout
     assert "1 service left unchanged fail --strict" in check.stdout
     assert "To write these changes" not in check.stdout
-    kept = REFUSED.replace("  app:\n", "  app:  # composemigrate: ignore[CM503]\n")
+    kept = REFUSED.replace("  app:\n", "  app:  # composemigrate: ignore[CM505]\n")
     (repo / "compose.yaml").write_text(kept)
     _git(repo, "add", "compose.yaml")
     again = _try_repo(repo, home, "composemigrate-check")
@@ -112,7 +114,7 @@ def test_lint_hook_fails_on_an_error_finding(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "--quiet")
-    (repo / "compose.yaml").write_text(REFUSED.replace("${NGPU}", "two"))
+    (repo / "compose.yaml").write_text(INVALID)
     _git(repo, "add", "compose.yaml")
     lint = _try_repo(repo, tmp_path / "pre-commit-home", "composemigrate-lint")
     assert lint.returncode == 1, lint.stdout + lint.stderr
