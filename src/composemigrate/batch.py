@@ -261,6 +261,8 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
             for outcome in _progress(outcomes, total, total > PROGRESS_ABOVE):
                 report.add(outcome)
                 projects.see(outcome, report)
+                if settings.report_format == "github":
+                    sys.stdout.write(report.github(outcome))
                 if (
                     mode == "diff"
                     and outcome.status == "changed"

@@ -129,10 +129,10 @@ def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--report",
     "report_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="json: one JSON document on stdout (see README).",
+    help="json: one JSON document on stdout (see README); github: GitHub Actions annotations.",
 )
 @click.option(
     "-j",

@@ -27,6 +27,19 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def github_line(level: str, path: str, line: int, col: int, title: str, message: str) -> str:
+    """One GitHub Actions workflow command: an annotation on the file's line in a pull request."""
+
+    def escape(text: str, *, prop: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+    where = f"file={escape(path, prop=True)}"
+    if line:
+        where += f",line={line},col={col}"
+    return f"::{level} {where},title={escape(title, prop=True)}::{escape(message)}\n"
+
+
 def _finding(item: Finding | MigrationError) -> dict[str, Any]:
     code = item.code if isinstance(item, Finding) and item.code else None
     return {"line": item.line, "column": item.col, "code": code, "message": item.message}
@@ -87,6 +100,29 @@ class Report:
             self.projects[outcome.project] = replace(outcome, old="", new="")
             if self.level >= 2:
                 self.echo("project: " + " + ".join(str(file) for file in outcome.project))
+
+    def github(self, outcome: Outcome) -> str:
+        """The outcome as GitHub Actions annotations: its warnings, its error, and a file a
+        check would change (an error: the check fails on it)."""
+        path = printable(str(outcome.path))
+        out = [
+            github_line("warning", path, w.line, w.col, w.code or "composemigrate", w.message)
+            for w in outcome.warnings
+        ]
+        if outcome.error is not None:
+            error = outcome.error
+            out.append(
+                github_line("error", path, error.line, error.col, "composemigrate", error.message)
+            )
+        if outcome.status == "changed":
+            services = f" (services: {', '.join(outcome.services)})" if outcome.services else ""
+            done = "migrated" if outcome.written else "would be migrated"
+            level = "notice" if outcome.written or self.mode == "write" else "error"
+            command = f"composemigrate --to-{self.direction}"
+            out.append(
+                github_line(level, path, 0, 0, "composemigrate", f"{done} by {command}{services}")
+            )
+        return "".join(out)
 
     def put_back(self, outcome: Outcome, why: str) -> None:
         """A file written in this run was put back as it was: count it failed, not changed."""

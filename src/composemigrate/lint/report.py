@@ -9,7 +9,7 @@ from typing import Any
 
 from composemigrate.lint import LintFinding
 from composemigrate.lint.context import SEVERITIES
-from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, plural
+from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, github_line, plural
 from composemigrate.result import MigrationError
 from composemigrate.terminal import printable
 
@@ -95,19 +95,6 @@ def _json_finding(f: LintFinding) -> dict[str, Any]:
 
 
 GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
-
-
-def github_line(level: str, path: str, line: int, col: int, title: str, message: str) -> str:
-    """One GitHub Actions workflow command (an annotation on the file's line in the PR)."""
-
-    def escape(text: str, *, prop: bool = False) -> str:
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-    where = f"file={escape(path, prop=True)}"
-    if line:
-        where += f",line={line},col={col}"
-    return f"::{level} {where},title={escape(title, prop=True)}::{escape(message)}\n"
 
 
 def to_github(files: list[Checked]) -> str:
