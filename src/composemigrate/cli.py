@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from composemigrate import __version__, sizelimit
+from composemigrate import __version__, config, sizelimit
+from composemigrate.cli_options import config_options, configured, given
 from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
 from composemigrate.settings import Settings
@@ -81,6 +82,16 @@ def cli() -> None:
 
     Without a command, runs `migrate`: see `composemigrate migrate --help`.
     """
+
+
+MIGRATE_KEYS = {
+    "include": "include",
+    "exclude": "exclude",
+    "strict": "strict",
+    "max-size": "max_size",
+    "jobs": "jobs",
+}
+"""Keys of a configuration file that set a ``migrate`` option, by option name."""
 
 
 def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
@@ -175,10 +186,21 @@ def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
     help="Services left unchanged with a refusal code fail the run (exit 1), unless suppressed "
     "with # composemigrate: ignore[CODE].",
 )
+@config_options
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the one-line summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files.")
 def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -> None:
     """Rewrite how services ask for GPUs, in place unless --dry-run or --check."""
+    file = configured(options)
+    origin = {"to": "command line" if targets else "default"}
+    if not targets and "to" in file.values:
+        targets, origin["to"] = (file.values["to"],), str(file.path)
+    origin.update(config.merge(file, file.values, options, given, MIGRATE_KEYS))
+    if options.pop("show_config"):
+        direction = targets[0] if len(set(targets)) == 1 else None
+        values = {"to": direction, **{key: options[name] for key, name in MIGRATE_KEYS.items()}}
+        click.echo(config.shown(values, origin), nl=False)
+        return
     if len(set(targets)) != 1:
         flags = ", ".join(spec.flag for spec in SPECS.values())
         raise click.UsageError(f"give exactly one of {flags}")

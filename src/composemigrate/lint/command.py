@@ -12,10 +12,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import click
 
-from composemigrate import fileio, sizelimit
+from composemigrate import config, fileio, sizelimit
+from composemigrate.cli_options import config_options, configured, given
 from composemigrate.lint import fix_text, lint_text, report, sarif
 from composemigrate.lint.report import Checked
 from composemigrate.result import Finding, MigrationError, internal_error
@@ -126,13 +128,18 @@ def check_text(
     return Checked(name, findings, None, fixed, original, text, hidden)
 
 
+LINT_TOP_KEYS = {"include": "include", "exclude": "exclude", "max-size": "max_size", "gpus": "gpus"}
+LINT_KEYS = {"select": "select", "ignore": "ignore"}
+"""Keys of a configuration file (top level, and its ``lint`` table) that set a lint option."""
+
+
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     """Codes or prefixes given as repeated options or comma lists (``CM2,CM301``)."""
     return tuple(code.strip().upper() for value in values for code in value.split(",") if code)
 
 
 @click.command(epilog=EPILOG)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--format",
     "output_format",
@@ -182,6 +189,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the suppressed findings.")
 @sizelimit.option
+@config_options
 def lint(
     paths: tuple[Path, ...],
     output_format: str,
@@ -197,6 +205,8 @@ def lint(
     no_ignore: bool,
     verbose: bool,
     max_size: int,
+    config_path: Path | None,
+    show_config: bool,
 ) -> None:
     """Report GPU settings that Compose refuses or that fail on a GPU host; exit 1 on errors.
 
@@ -206,6 +216,31 @@ def lint(
     Exit status: 0 no error finding, 1 an error finding (or, with --fix --dry-run, a file the
     fixes would change), 2 a file could not be read or parsed (the others are still linted).
     """
+    options: dict[str, Any] = {
+        "include": include,
+        "exclude": exclude,
+        "max_size": max_size,
+        "gpus": gpus,
+        "select": select,
+        "ignore": ignore,
+        "config_path": config_path,
+    }
+    file = configured(options)
+    origin = config.merge(file, file.values, options, given, LINT_TOP_KEYS)
+    origin |= config.merge(file, file.lint, options, given, LINT_KEYS)
+    if show_config:
+        keys = {**LINT_TOP_KEYS, **LINT_KEYS}
+        values = {key: options[name] for key, name in keys.items()}
+        values["per-file-ignores"] = dict(file.lint.get("per-file-ignores", {}))
+        origin["per-file-ignores"] = (
+            str(file.path) if "per-file-ignores" in file.lint else "default"
+        )
+        click.echo(config.shown(values, origin), nl=False)
+        return
+    include, exclude, max_size = options["include"], options["exclude"], options["max_size"]
+    gpus, select, ignore = options["gpus"], options["select"], options["ignore"]
+    if not paths:
+        raise click.UsageError("give at least one PATH (or - for stdin)")
     if dry_run and not fix:
         raise click.UsageError("--dry-run shows what --fix would change: give --fix too")
     if dry_run and output_format != "text":
@@ -218,7 +253,7 @@ def lint(
     host = gpus if gpus is not None else host_gpus()
     if gpus is None and host is not None:
         click.echo(f"checking against the {host} GPU(s) that nvidia-smi -L lists", err=True)
-    options = Options(
+    chosen = Options(
         host,
         fix,
         fix and not dry_run,
@@ -227,14 +262,17 @@ def lint(
         _codes(ignore),
     )
     if stdin:
-        files = [_check_stdin(stdin_filename or "<stdin>", options)]
+        files = [_check_stdin(stdin_filename or "<stdin>", chosen)]
     else:
         from composemigrate import discovery  # pathspec: loaded only when there is work to do
 
         targets = discovery.discover(
             list(paths), include=include, exclude=exclude, use_ignore=not no_ignore
         )
-        files = [check_file(t.path, options) for t in targets]
+        files = [
+            check_file(t.path, replace(chosen, ignore=chosen.ignore + file.ignored_for(t.path)))
+            for t in targets
+        ]
     if verbose:
         for item in files:
             for finding in item.suppressed:
