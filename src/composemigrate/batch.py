@@ -41,6 +41,13 @@ def _echo(line: str) -> None:
     click.echo(printable(line), err=True)
 
 
+def _echo_over_bar(line: str) -> None:
+    """A line on stderr while the progress bar is drawn there: the bar's line is cleared first
+    (it is drawn again on the next step), so no message starts after the bar."""
+    sys.stderr.write("\r\x1b[K")
+    _echo(line)
+
+
 def run_stdin(settings: Settings) -> int:
     """Migrate YAML from stdin: the new text (or the diff) on stdout, messages on stderr."""
     try:
@@ -250,6 +257,8 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
     total = 0
     if sys.stderr.isatty() and report.level >= 1:
         total = sum(1 for _ in _targets(roots, settings))
+    if total > PROGRESS_ABOVE:
+        report.echo = _echo_over_bar
     color = color_wanted(settings.color)
     branches = Branches(settings.git_branch if mode == "write" else None)
     with _stop_on_signal() as stopped:
@@ -276,6 +285,11 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
         report.interrupted = report.interrupted or stopped()
     if branches.name is not None:
         _git(report, branches, settings.git_commit, to)
+    if not any(report.totals().values()) and any(root.is_dir() for root in roots):
+        report.notes.append(
+            "note: no file here is named like a Compose file (compose.yaml, "
+            "docker-compose.yml, compose.*.yaml, …); take others with --include GLOB"
+        )
     if settings.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")
     if SPECS[to].note and report.totals()["changed"] and report.level >= 1:

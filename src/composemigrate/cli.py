@@ -104,7 +104,22 @@ def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-@cli.command(epilog=EXAMPLES)
+MIGRATE_EPILOG = (
+    EXAMPLES
+    + """
+\b
+Exit status:
+  0  done: every file migrated, or nothing to do
+  1  --check or --dry-run: a file would change; --strict: a GPU service left unchanged
+  2  a file failed (bad input, a write that failed), a usage error, or an interrupt
+"""
+)
+
+
+@cli.command(
+    epilog=MIGRATE_EPILOG,
+    short_help="Rewrite how services ask for GPUs (the default command).",
+)
 @click.argument(
     "paths",
     nargs=-1,
@@ -113,7 +128,11 @@ def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
 )
 @_target_flags
 @click.option(
-    "--dry-run", "--diff", "dry_run", is_flag=True, help="Print a unified diff; write nothing."
+    "--dry-run",
+    "--diff",
+    "dry_run",
+    is_flag=True,
+    help="Print a unified diff; write nothing; exit 1 if any file would change.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
 @click.option(
@@ -205,6 +224,13 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
         flags = ", ".join(spec.flag for spec in SPECS.values())
         raise click.UsageError(f"give exactly one of {flags}")
     to = Form(targets[0])
+    python = options["python"] or any(Path(str(path)).suffix == ".py" for path in paths)
+    if python and not SPECS[to].python:
+        have = ", ".join(spec.flag for spec in SPECS.values() if spec.python)
+        raise click.UsageError(
+            f"docker SDK code has no {to.value} form: migrate Python files with {have}, "
+            "or leave out --python and the .py paths"
+        )
     if options["git_commit"] and not options["git_branch"]:
         raise click.UsageError("--git-commit needs --git-branch NAME")
     if options["compose"] is not None:

@@ -18,6 +18,9 @@ from composemigrate.terminal import printable
 STATUSES = ("changed", "unchanged", "skipped", "failed")
 REPORT_VERSION = 1
 
+ONCE_PER_RUN = frozenset({"CM591"})
+"""File-wide advice that reads the same in every file it applies to."""
+
 EXIT_OK, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
 """For ``migrate`` and ``lint`` alike: all well; something to do (a file to migrate, an error
 finding, a pending fix); a file that could not be handled, or an interrupt."""
@@ -70,6 +73,8 @@ class Report:
     """Say how to write the changes after a check (for a person at a terminal, not a hook)."""
     refused: int = 0
     """Refusal warnings reported (suppressed ones are not)."""
+    repeats: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Warnings said once per run (``ONCE_PER_RUN``), with the number of files that had them."""
     projects: dict[tuple[Path, ...], Outcome] = field(default_factory=dict)
     """Each project of several files met, by its files, with the first outcome of one of them
     (its repository and sets); ``-v`` shows each once."""
@@ -86,6 +91,8 @@ class Report:
         self.refused += sum(1 for finding in outcome.warnings if is_refusal(finding.code))
         if self.level >= 1:
             for finding in outcome.warnings:
+                if self._repeated(finding):
+                    continue
                 self.echo(finding.render(path))
         if self.level >= 2:
             for finding in outcome.suppressed:
@@ -123,6 +130,16 @@ class Report:
                 github_line(level, path, 0, 0, "composemigrate", f"{done} by {command}{services}")
             )
         return "".join(out)
+
+    def _repeated(self, finding: Finding) -> bool:
+        """A file-wide warning said before in this run (the same ``version:`` advice in forty
+        files): counted, and shown again only with ``-v``."""
+        if finding.code not in ONCE_PER_RUN:
+            return False
+        key = (finding.code, finding.message)
+        seen = key in self.repeats
+        self.repeats[key] = self.repeats.get(key, 0) + 1
+        return seen and self.level < 2
 
     def put_back(self, outcome: Outcome, why: str) -> None:
         """A file written in this run was put back as it was: count it failed, not changed."""
@@ -169,6 +186,10 @@ class Report:
 
     def finish(self) -> None:
         """Per-repository lines when there are several repositories, then the total."""
+        for (code, message), files in self.repeats.items():
+            if files > 1 and self.level == 1:
+                more = plural(files - 1, "more file")
+                self.echo(f"warning: {code} {message} (also in {more}; -v lists them)")
         for note in self.notes:
             self.echo(note)
         if len(self.repos()) > 1 and self.level >= 1:

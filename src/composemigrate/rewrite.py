@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from composemigrate import edits as edit_engine
-from composemigrate import layout, refusals, suppress, version, yamldoc
+from composemigrate import images, layout, refusals, suppress, version, yamldoc
 from composemigrate.edits import Edit
 from composemigrate.environment import EnvFileReader
 from composemigrate.forms import FORMS, REQUEST_FORMS, SPECS
@@ -17,8 +16,6 @@ from composemigrate.result import Finding, MigrationError, Result
 from composemigrate.service import Found, ServiceView
 from composemigrate.splice import Removal, choose_place, comments_above, settle
 from composemigrate.yamldoc import Lines, Node
-
-_JETSON = re.compile(r"l4t|jetson|dustynv/", re.IGNORECASE)
 
 
 @dataclass
@@ -438,7 +435,7 @@ def _held(
 def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:
     image = view.entries.get("image")
     name = yamldoc.text_of(image.value) if image else None
-    if target is Form.RUNTIME or name is None or not _JETSON.search(name):
+    if target is Form.RUNTIME or not images.is_jetson(name):
         return []
     reason = (
         "runs a Jetson (L4T) image, where runtime: nvidia is the documented way; test on the device"

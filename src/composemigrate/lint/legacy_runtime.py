@@ -33,7 +33,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
-from composemigrate import yamldoc
+from composemigrate import images, yamldoc
 from composemigrate.forms import FORMS, REQUEST_FORMS
 from composemigrate.gpu import Form, Unsupported
 from composemigrate.lint import entries
@@ -50,7 +50,13 @@ def check(view: ServiceView, ctx: Context) -> Iterator[Hit]:
     if any(FORMS[form].read(view) is not None for form in REQUEST_FORMS):
         return
     legacy = FORMS[Form.RUNTIME].read(view)
-    if legacy is not None and isinstance(legacy.request, Unsupported):
+    image = view.entries.get("image")
+    if image is not None and images.is_jetson(yamldoc.text_of(image.value)):
+        message = (
+            "runtime: nvidia on a Jetson (L4T) image: the documented way there; keep it, or "
+            "test a migrated service on the device"
+        )
+    elif legacy is not None and isinstance(legacy.request, Unsupported):
         message = f"legacy runtime: nvidia, not migratable as written: {legacy.request.reason}"
     else:
         command = f"composemigrate --to-devices {shlex.quote(ctx.path)}"
