@@ -35,10 +35,12 @@ OTHER_RUNTIME = "CM514"
 BAD_VARIABLE = "CM515"
 PROJECT = "CM516"
 CDI_CAPABILITIES = "CM517"
+DEFAULT_RUNTIME = "CM518"
 JETSON = "CM590"
 FILE_VERSION = "CM591"
+ASSUMED_VISIBLE = "CM592"
 
-ADVICE = frozenset({"CM590", "CM591"})
+ADVICE = frozenset({"CM590", "CM591", "CM592"})
 """Codes that advise on a migrated service rather than leave one unchanged."""
 
 
@@ -146,6 +148,13 @@ REFUSALS: dict[str, Refusal] = {
             "needs, then write nvidia.com/gpu=… in devices: yourself",
         ),
         Refusal(
+            DEFAULT_RUNTIME,
+            "NVIDIA_VISIBLE_DEVICES is set without runtime: nvidia or a device request: the "
+            "service gets GPUs only from a daemon whose default runtime is nvidia",
+            "if it should have GPUs, add runtime: nvidia (or a request) and run again; else "
+            "remove the variable",
+        ),
+        Refusal(
             JETSON,
             "advice, not a refusal: a Jetson (L4T) image, where runtime: nvidia is documented",
             "test the migrated service on the device",
@@ -155,6 +164,14 @@ REFUSALS: dict[str, Refusal] = {
             "advice, not a refusal: the file's version: is one older tools read without the "
             "target form",
             "drop version: (--drop-version) if only Compose v2 reads the file",
+        ),
+        Refusal(
+            ASSUMED_VISIBLE,
+            "advice, not a refusal: runtime: nvidia without NVIDIA_VISIBLE_DEVICES, on an image "
+            "not known to set it (an image: that is no CUDA or NVIDIA base), was migrated as "
+            "every GPU",
+            "check that the image sets NVIDIA_VISIBLE_DEVICES (CUDA images do); if not, the "
+            "service had no GPU before: remove the request",
         ),
     )
 }

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from composemigrate import edits as edit_engine
 from composemigrate import images, layout, refusals, suppress, version, yamldoc
 from composemigrate.edits import Edit
-from composemigrate.environment import EnvFileReader
+from composemigrate.environment import EnvFileReader, env_items
 from composemigrate.forms import FORMS, REQUEST_FORMS, SPECS
-from composemigrate.gpu import CAPABILITIES, Form, GpuRequest, Unsupported, is_variable
+from composemigrate.gpu import CAPABILITIES, VISIBLE, Form, GpuRequest, Unsupported, is_variable
 from composemigrate.result import Finding, MigrationError, Result
 from composemigrate.service import Found, ServiceView
 from composemigrate.splice import Removal, choose_place, comments_above, settle
@@ -152,6 +152,8 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
     """Edits for one service, a warning when it must be left alone, or None: nothing to do."""
     reading = read_service(view)
     present = reading.present
+    if not present:
+        return default_runtime(view)
     sources = [form for form in present if form is not to]
     if not sources:
         return None
@@ -188,6 +190,7 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
 
 
 SHARED = refusals.SHARED_ANCHOR
+DEFAULT_RUNTIME, ASSUMED = refusals.DEFAULT_RUNTIME, refusals.ASSUMED_VISIBLE
 
 
 def _empties_an_anchor(view: ServiceView, removals: list[Removal], to: Form) -> bool:
@@ -401,6 +404,7 @@ def _plan_text(
                 plans.append(outcome)
                 edits.extend(outcome.edits if together is None else [])
                 warnings.extend(_jetson_warning(view, target))
+                warnings.extend(_assumed_visible(view, read_service(view), target))
             owners.update((id(w), view.where(view.key)[0]) for w in warnings[first:])
         edits.extend(together or [])
         if len(plans) > migrated_before:
@@ -430,6 +434,40 @@ def _held(
 ) -> Plan | Finding | None:
     """A service with something to do is left when its project holds it (``projects``)."""
     return held.get(view.name, outcome) if outcome is not None else None
+
+
+def default_runtime(view: ServiceView) -> Finding | None:
+    """A service with ``NVIDIA_VISIBLE_DEVICES`` in its own environment but no runtime and no
+    request gets GPUs only where the daemon's default runtime is nvidia: not a GPU request this
+    tool can see, so it says so."""
+    env = view.entries.get("environment")
+    items = [i for i in env_items(env.value) if i.name == VISIBLE] if env is not None else []
+    value = items[-1].value if items else None
+    if value is None or value.strip().lower() in ("", "none", "void"):
+        return None
+    reason = (
+        f"{VISIBLE} is set without runtime: nvidia or a device request, so only a daemon whose "
+        "default runtime is nvidia gives it GPUs; not treated as a GPU request"
+    )
+    return Finding(*view.where(items[-1].key), f"service {view.name!r}: {reason}", DEFAULT_RUNTIME)
+
+
+def _assumed_visible(view: ServiceView, reading: Reading, target: Form) -> list[Finding]:
+    """Advice when ``runtime: nvidia`` alone became every GPU although neither the file nor a
+    known image sets ``NVIDIA_VISIBLE_DEVICES`` (without it the toolkit gives no GPU)."""
+    if target is Form.RUNTIME or Form.RUNTIME not in reading.present:
+        return []
+    if any(form in reading.present for form in REQUEST_FORMS) or VISIBLE in view.gpu_env:
+        return []
+    image = view.entries.get("image")
+    name = yamldoc.text_of(image.value) if image else None
+    if name is None or images.sets_visible_devices(name):
+        return []  # no image: it is built, from a base this file does not name
+    reason = (
+        f"{VISIBLE} is set neither here nor by a known CUDA image; migrated as every GPU, which "
+        "runtime: nvidia gives only if the image sets it"
+    )
+    return [Finding(*view.where(view.key), f"service {view.name!r}: {reason}", ASSUMED)]
 
 
 def _jetson_warning(view: ServiceView, target: Form) -> list[Finding]:

@@ -18,6 +18,7 @@ from composemigrate.lint import (
     capabilities_required,
     cdi_needs_compose,
     count_with_device_ids,
+    default_runtime,
     device_ids_all,
     device_ids_not_strings,
     implicit_count,
@@ -54,6 +55,7 @@ RULES: tuple[Rule, ...] = (
     visible_devices_mismatch,
     split_across_files,
     cdi_needs_compose,
+    default_runtime,
     legacy_runtime,
 )
 
