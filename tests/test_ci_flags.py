@@ -140,7 +140,7 @@ def test_github_annotations(tmp_path: Path) -> None:
         "::warning file=compose.yaml,line=6,col=22,title=CM202 device-ids-all::device_ids: "
         "['all'] names a device called 'all'; write count: all",
     ]
-    migrate = cli(tmp_path, "--to-devices", "--check", "--report", "github", "legacy.yaml")
+    migrate = cli(tmp_path, "--to-devices", "--check", "--format", "github", "legacy.yaml")
     assert migrate.stdout.splitlines() == [
         "::warning file=legacy.yaml,line=6,col=9,title=CM505::service 'kept': "
         "NVIDIA_VISIBLE_DEVICES takes its value from the shell; it is not known; left unchanged",

@@ -673,7 +673,7 @@ def test_migrate_help_lists_every_flag() -> None:
         "--dry-run, --diff",
         "--check",
         "--color / --no-color",
-        "--report [text|json|github]",
+        "--report, --format [text|json|github]",
         "--to-cdi",
         "--strict",
         "-j, --jobs",

@@ -158,6 +158,7 @@ Exit status:
 )
 @click.option(
     "--report",
+    "--format",
     "report_format",
     type=click.Choice(["text", "json", "github"]),
     default="text",
