@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import cli
 
 REFUSED = (
     "services:\n"
@@ -27,19 +25,6 @@ INVALID = (
     "      - count: two{mark}\n"
     "      - device_ids: ['all']\n"
 )
-
-
-def cli(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "composemigrate", *args],
-        cwd=cwd,
-        input=stdin,
-        env={**os.environ, "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("flags", [[], ["--check"]])

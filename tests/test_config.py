@@ -3,29 +3,15 @@ one-line usage errors naming the file and the key, ``--show-config`` says where 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import cli
 
 LEGACY = "services:\n  app:\n    image: nvidia/cuda\n    runtime: nvidia\n"
 REFUSED = (
     "services:\n  app:\n    runtime: nvidia\n    environment:\n      - NVIDIA_VISIBLE_DEVICES\n"
 )
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "composemigrate", *args],
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import filecmp
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from clirun import cli
 from oracles import compose_project, gpu_requests, non_gpu_model
 
 CASES = Path(__file__).resolve().parent / "fixtures" / "projects"
@@ -30,19 +29,6 @@ def _cases() -> list[Path]:
 
 def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real command line, run in ``cwd``."""
-    return subprocess.run(
-        [sys.executable, "-m", "composemigrate", *args],
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _run(case: Path, folder: Path) -> subprocess.CompletedProcess[str]:

@@ -3,13 +3,12 @@ pseudo-terminal)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from clirun import cli
 from test_cli import on_terminal
 
 from composemigrate.lint import lint_text
@@ -19,18 +18,6 @@ VERSION_WARNING = (
     "warning: CM591 version '2.3': gpus: needs a recent Compose v2 (late 2024 or newer); "
     "docker-compose 1.x rejects it"
 )
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "composemigrate", *args],
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
