@@ -249,3 +249,16 @@ def test_what_the_long_run_found(path: Path) -> None:
     first, second = path.name.removesuffix(".yaml").split("-to-")[1].split("-then-")
     text = path.read_bytes().decode("utf-8")
     check_round_trip(text, check_rewrite(text, first), first, second)
+
+
+def test_a_cdi_name_folded_over_lines_is_no_gpu_and_errors_stay_one_line() -> None:
+    """Found by the CI fuzz run: a bad indent folds two list items into one plain scalar that
+    holds a line break; it names no CDI device, and no message may break its line."""
+    text = (
+        "services:\n  web:\n    image: nvidia/cuda\n    runtime: nvidia\n"
+        "    environment:\n      - NVIDIA_VISIBLE_DEVICES=0,1\n"
+        "    devices:\n     - nvidia.com/gpu=0\n\n      - nvidia.com/gpu=1\n"
+    )
+    for direction in DIRECTIONS:
+        check_no_crash(Doc(text, "bad indentation"), direction)
+    assert "nvidia.com/gpu=1\n" in migrate(text, "cdi").text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -510,7 +511,11 @@ def describe(state: frozenset[object]) -> str:
             words.append(f"{driver} GPUs {visible} with [{', '.join(sorted(caps))}]")
         elif isinstance(item, tuple) and len(item) == 2:
             words.append(f"a request that cannot be read ({item[1]})")
-    return " and ".join(words)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", " and ".join(words))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""Characters that would break the one-line message (an id may hold a line break)."""
 
 
 def _indexed(text: str, env_files: EnvFileReader | None) -> Iterator[tuple[int, ServiceView]]:

@@ -50,10 +50,14 @@ def _outside_variables(value: str) -> str:
 
 
 def is_gpu_name(value: str) -> bool:
-    """An NVIDIA GPU named the CDI way: the kind and a device, with no ``:`` outside a variable
-    (Compose splits the short syntax there, as ``source:target``)."""
+    """An NVIDIA GPU named the CDI way: the kind and a device, with no white space and no ``:``
+    outside a variable (Compose splits the short syntax there, as ``source:target``)."""
+    bare = _outside_variables(value)
     return (
-        value.startswith(KIND) and len(value) > len(KIND) and ":" not in _outside_variables(value)
+        value.startswith(KIND)
+        and len(value) > len(KIND)
+        and ":" not in bare
+        and not any(char.isspace() for char in bare)
     )
 
 
