@@ -914,7 +914,7 @@ def test_completion_answers(tmp_path: Path, shell: str, cword: str, expected: st
     ("words", "cword", "expected"),
     [
         ("composemigrate l", "1", "plain,lint\nfile,l\n"),
-        ("composemigrate", "1", "plain,lint\nplain,migrate\nfile,\n"),
+        ("composemigrate", "1", "plain,census\nplain,lint\nplain,migrate\nfile,\n"),
         ("composemigrate --to-devices l", "2", "file,l\n"),
         ("composemigrate lint --fo", "2", "plain,--format\n"),
     ],

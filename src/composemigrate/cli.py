@@ -27,7 +27,8 @@ Examples:
 
 
 LAZY = {
-    "lint": ("composemigrate.lint.command", "Report GPU configuration problems; --fix repairs.")
+    "lint": ("composemigrate.lint.command", "Report GPU configuration problems; --fix repairs."),
+    "census": ("composemigrate.census_command", "Count GPU services by form, per repository."),
 }
 """Commands imported only when run, so ``--help`` stays fast: (module, short help)."""
 
