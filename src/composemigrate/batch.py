@@ -221,7 +221,7 @@ def _jobs(
             settings.verify,
             settings.drop_version,
             item.repo,
-            keep_text=mode == "diff",
+            keep_text=mode == "diff" or settings.report_format == "markdown",
             refusal=branches.refusal(item, report),
             max_bytes=max_bytes,
             together=tuple(settings.files),
@@ -243,7 +243,7 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
         to.value,
         _echo,
         settings.level,
-        settings.report_format == "json",
+        settings.report_format in ("json", "markdown"),
         strict=settings.strict,
         hint=sys.stderr.isatty(),
     )
@@ -292,10 +292,33 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
         )
     if settings.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")
+    if settings.report_format == "markdown":
+        _markdown(report, settings)
     if SPECS[to].note and report.totals()["changed"] and report.level >= 1:
         report.notes.append(SPECS[to].note)
     report.finish()
     return report.return_code
+
+
+def _markdown(report: Report, settings: Settings) -> None:
+    """One pull-request body per repository: on stdout for one, else (or with ``--report-dir``)
+    a file each in that folder."""
+    from composemigrate import prtext
+
+    by_repo: dict[Path | None, list[Outcome]] = {}
+    for outcome in report.outcomes:
+        by_repo.setdefault(outcome.repo, []).append(outcome)
+    written = settings.mode == "write"
+    if settings.report_dir is None and len(by_repo) <= 1:
+        repo, outcomes = next(iter(by_repo.items()), (None, []))
+        sys.stdout.write(prtext.document(repo, outcomes, settings.to, written))
+        return
+    folder = settings.report_dir or Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    for repo, outcomes in by_repo.items():
+        target = folder / prtext.file_name(repo)
+        target.write_text(prtext.document(repo, outcomes, settings.to, written), encoding="utf-8")
+        report.notes.append(f"wrote {target}")
 
 
 def _progress(outcomes: Iterator[Outcome], total: int, show: bool) -> Iterator[Outcome]:

@@ -161,10 +161,18 @@ Exit status:
     "--report",
     "--format",
     "report_format",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(["text", "json", "github", "markdown"]),
     default="text",
     show_default=True,
-    help="json: one JSON document on stdout (see README); github: GitHub Actions annotations.",
+    help="json: one JSON document on stdout (see README); github: GitHub Actions annotations; "
+    "markdown: a pull-request body per repository.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="With --report markdown: write one document per repository into DIR.",
 )
 @click.option(
     "-j",
@@ -233,6 +241,8 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
             f"docker SDK code has no {to.value} form: migrate Python files with {have}, "
             "or leave out --python and the .py paths"
         )
+    if options["report_dir"] is not None and options["report_format"] != "markdown":
+        raise click.UsageError("--report-dir holds markdown documents: give --report markdown")
     if options["git_commit"] and not options["git_branch"]:
         raise click.UsageError("--git-commit needs --git-branch NAME")
     if options["compose"] is not None:

@@ -42,6 +42,8 @@ class Settings:
     verbose: bool = False
     strict: bool = False
     """Services left unchanged with a refusal code fail the run (exit 1)."""
+    report_dir: Path | None = None
+    """With ``--report markdown``: the folder to write one document per repository to."""
 
     @classmethod
     def from_options(cls, to: Form, options: Mapping[str, Any]) -> Settings:
