@@ -551,6 +551,7 @@ def test_json_report(workdir: Path) -> None:
         "repositories",
         "totals",
         "projects",
+        "pending",
     }
     assert report["projects"] == []
     assert (report["version"], report["direction"], report["mode"]) == (1, "devices", "diff")

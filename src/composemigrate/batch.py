@@ -283,6 +283,9 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
         except KeyboardInterrupt:
             report.interrupted = True
         report.interrupted = report.interrupted or stopped()
+    if report.interrupted and settings.report_format == "json":
+        seen = {outcome.path for outcome in report.outcomes}
+        report.pending = [i.path for i in _targets(roots, settings) if i.path not in seen]
     if branches.name is not None:
         _git(report, branches, settings.git_commit, to)
     if not any(report.totals().values()) and any(root.is_dir() for root in roots):

@@ -195,6 +195,22 @@ Exit status:
     help="Read repository roots from FILE, one per line.",
 )
 @click.option(
+    "--only-failed",
+    "rerun_failed",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="REPORT",
+    help="Run again only the files that failed (or an interrupt left) in a --report json REPORT.",
+)
+@click.option(
+    "--only-refused",
+    "rerun_refused",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="REPORT",
+    help="Run again only the files with a service left unchanged in a --report json REPORT.",
+)
+@click.option(
     "--git-branch",
     metavar="NAME",
     default=None,
@@ -256,6 +272,21 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
                 "--verify-with-compose=PATH)"
             )
         options["compose"] = found
+    earlier = options.pop("rerun_failed"), options.pop("rerun_refused")
+    if any(report is not None for report in earlier):
+        if paths or options["repos_from"] is not None or options["files"] or all(earlier):
+            raise click.UsageError(
+                "--only-failed or --only-refused takes its files from the report: give no PATH"
+            )
+        from composemigrate import rerun
+
+        try:
+            paths = rerun.paths(earlier[0] or earlier[1], refused=earlier[1] is not None)
+        except rerun.ReportError as exc:
+            raise click.UsageError(str(exc)) from None
+        if not paths:
+            click.echo("nothing to run again: the report has no such file", err=True)
+            return
     if options["files"]:
         if paths or options["repos_from"] is not None:
             raise click.UsageError("-f files are one project: give no other PATH")

@@ -69,6 +69,8 @@ class Report:
     interrupted: bool = False
     strict: bool = False
     """Services left unchanged with a refusal code make the run fail (exit 1)."""
+    pending: list[Path] = field(default_factory=list)
+    """Files an interrupt kept from being run (``--only-failed`` takes them up again)."""
     hint: bool = False
     """Say how to write the changes after a check (for a person at a terminal, not a hook)."""
     refused: int = 0
@@ -236,6 +238,7 @@ class Report:
                 for repo in self.repos()
             ],
             "totals": dict(self.totals()),
+            "pending": [printable(str(path)) for path in self.pending],
             "projects": [
                 {
                     "files": [printable(str(file)) for file in files],
