@@ -674,7 +674,8 @@ def test_migrate_help_lists_every_flag() -> None:
         "--dry-run, --diff",
         "--check",
         "--color / --no-color",
-        "--report, --format [text|json|github|markdown]",
+        "--report, --format [text|json|github|markdown|html]",
+        "--report-file FILE",
         "--report-dir DIR",
         "--to-cdi",
         "--strict",
@@ -944,4 +945,4 @@ def test_bash_completes_for_real(tmp_path: Path) -> None:
     )
     path = f"{Path(script).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     done = run(["bash", "-c", code], tmp_path, env={"PATH": path})
-    assert (done.returncode, done.stdout.decode()) == (0, "text\njson\ngithub\nmarkdown\n")
+    assert (done.returncode, done.stdout.decode()) == (0, "text\njson\ngithub\nmarkdown\nhtml\n")

@@ -221,7 +221,7 @@ def _jobs(
             settings.verify,
             settings.drop_version,
             item.repo,
-            keep_text=mode == "diff" or settings.report_format == "markdown",
+            keep_text=mode == "diff" or settings.report_format in ("markdown", "html"),
             refusal=branches.refusal(item, report),
             max_bytes=max_bytes,
             together=tuple(settings.files),
@@ -243,7 +243,7 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
         to.value,
         _echo,
         settings.level,
-        settings.report_format in ("json", "markdown"),
+        settings.report_format in ("json", "markdown", "html"),
         strict=settings.strict,
         hint=sys.stderr.isatty(),
     )
@@ -294,13 +294,27 @@ def run_paths(paths: list[Path], settings: Settings) -> int:
             "docker-compose.yml, compose.*.yaml, …); take others with --include GLOB"
         )
     if settings.report_format == "json":
-        sys.stdout.write(report.to_json() + "\n")
+        _out(settings, report.to_json() + "\n")
+    if settings.report_format == "html":
+        from composemigrate import reviewpage
+
+        _out(settings, reviewpage.page(report.outcomes, settings.to.value, settings.mode))
     if settings.report_format == "markdown":
         _markdown(report, settings)
     if SPECS[to].note and report.totals()["changed"] and report.level >= 1:
         report.notes.append(SPECS[to].note)
     report.finish()
     return report.return_code
+
+
+def _out(settings: Settings, text: str) -> None:
+    """A report on stdout, or in ``--report-file`` (written whole, then renamed into place)."""
+    if settings.report_file is None:
+        sys.stdout.write(text)
+        return
+    temporary = settings.report_file.with_name(settings.report_file.name + ".part")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(settings.report_file)
 
 
 def _markdown(report: Report, settings: Settings) -> None:
@@ -314,7 +328,7 @@ def _markdown(report: Report, settings: Settings) -> None:
     written = settings.mode == "write"
     if settings.report_dir is None and len(by_repo) <= 1:
         repo, outcomes = next(iter(by_repo.items()), (None, []))
-        sys.stdout.write(prtext.document(repo, outcomes, settings.to, written))
+        _out(settings, prtext.document(repo, outcomes, settings.to, written))
         return
     folder = settings.report_dir or Path(".")
     folder.mkdir(parents=True, exist_ok=True)

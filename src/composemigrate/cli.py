@@ -161,11 +161,18 @@ Exit status:
     "--report",
     "--format",
     "report_format",
-    type=click.Choice(["text", "json", "github", "markdown"]),
+    type=click.Choice(["text", "json", "github", "markdown", "html"]),
     default="text",
     show_default=True,
     help="json: one JSON document on stdout (see README); github: GitHub Actions annotations; "
-    "markdown: a pull-request body per repository.",
+    "markdown: a pull-request body per repository; html: a review page for the whole batch.",
+)
+@click.option(
+    "--report-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Write the json, html or markdown report to FILE instead of stdout.",
 )
 @click.option(
     "--report-dir",
@@ -257,6 +264,8 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
             f"docker SDK code has no {to.value} form: migrate Python files with {have}, "
             "or leave out --python and the .py paths"
         )
+    if options["report_file"] is not None and options["report_format"] in ("text", "github"):
+        raise click.UsageError("--report-file holds a json, html or markdown report: give --report")
     if options["report_dir"] is not None and options["report_format"] != "markdown":
         raise click.UsageError("--report-dir holds markdown documents: give --report markdown")
     if options["git_commit"] and not options["git_branch"]:

@@ -382,10 +382,14 @@ def _plan_text(
     plans: list[Plan] = []
     edits: list[Edit] = []
     parsed = documents(body, lines, env_files)
+    across = _across_documents(parsed)
     for index, document in enumerate(parsed):
         views = document.views
         migrated_before = len(plans)
-        outcomes = [(view, _held(view, plan(view, target), held)) for view in views]
+        outcomes = [
+            (view, _held(view, plan(view, target), across.get((index, view.name), held)))
+            for view in views
+        ]
         found = [outcome for _, outcome in outcomes if isinstance(outcome, Plan)]
         bad = _shared_conflicts(found, views)
         together = _together(bad, found, index, body, env_files) if bad else None
@@ -428,6 +432,38 @@ def _plan_text(
         before,
         tuple(hidden),
     )
+
+
+def _across_documents(parsed: list[Document]) -> dict[tuple[int, str], dict[str, Finding]]:
+    """Services that two or more documents of the file define with GPU settings: Compose merges
+    the documents, so a rewrite of one could change (or break) what the merged service asks for;
+    each is held, by document, with a warning naming the others."""
+    if len(parsed) < 2:
+        return {}
+    found: dict[str, list[tuple[int, ServiceView]]] = {}
+    for index, document in enumerate(parsed):
+        for view in document.views:
+            env = view.entries.get("environment")
+            names = {item.name for item in env_items(env.value)} if env is not None else set()
+            if read_service(view).present or names & {VISIBLE, CAPABILITIES}:
+                found.setdefault(view.name, []).append((index, view))
+    held: dict[tuple[int, str], dict[str, Finding]] = {}
+    for name, places in found.items():
+        if len(places) < 2:
+            continue
+        for index, view in places:
+            others = ", ".join(
+                f"document {other + 1} line {v.where(v.key)[0]}"
+                for other, v in places
+                if other != index
+            )
+            message = (
+                f"service {name!r}: its GPU settings are also made in {others} of this file, "
+                "which Compose merges with this one; left unchanged in every document"
+            )
+            finding = Finding(*view.where(view.key), message, refusals.PROJECT)
+            held[(index, name)] = {name: finding}
+    return held
 
 
 def _held(

@@ -42,6 +42,8 @@ class Settings:
     verbose: bool = False
     strict: bool = False
     """Services left unchanged with a refusal code fail the run (exit 1)."""
+    report_file: Path | None = None
+    """The file a json, html or markdown report goes to instead of stdout."""
     report_dir: Path | None = None
     """With ``--report markdown``: the folder to write one document per repository to."""
 
