@@ -4,11 +4,10 @@ before a migration, the burndown after it, and reports that cannot be compared."
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from clirun import cli
+from clirun import cli, git_repo
 from gitenv import bare_git  # noqa: F401  (a git without the user's configuration)
 
 RUNTIME = "services:\n  train:\n    image: nvidia/cuda\n    runtime: nvidia\n"
@@ -20,19 +19,10 @@ DEVICES = (
 REFUSED = "services:\n  job:\n    image: nvidia/cuda\n    gpus:\n      - count: ${NGPU}\n"
 
 
-def _repo(path: Path, files: dict[str, str]) -> Path:
-    path.mkdir()
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
-    for name, text in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_text(text)
-    return path
-
-
 @pytest.fixture
 def fleet(tmp_path: Path) -> Path:
-    _repo(tmp_path / "a", {"compose.yaml": RUNTIME, "gpu/docker-compose.yml": DEVICES})
-    _repo(tmp_path / "b", {"compose.yaml": REFUSED, "web/compose.yaml": "services: {w: {}}\n"})
+    git_repo(tmp_path / "a", {"compose.yaml": RUNTIME, "gpu/docker-compose.yml": DEVICES})
+    git_repo(tmp_path / "b", {"compose.yaml": REFUSED, "web/compose.yaml": "services: {w: {}}\n"})
     return tmp_path
 
 

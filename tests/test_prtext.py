@@ -4,10 +4,9 @@ file each with ``--report-dir``)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from clirun import cli
+from clirun import cli, git_repo
 from gitenv import bare_git  # noqa: F401  (a git without the user's configuration)
 
 LEGACY = (
@@ -17,16 +16,8 @@ LEGACY = (
 REFUSED = "services:\n  job:\n    image: nvidia/cuda\n    runtime: ${RUNTIME}\n"
 
 
-def _repo(path: Path, files: dict[str, str]) -> Path:
-    path.mkdir()
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
-    for name, text in files.items():
-        (path / name).write_text(text)
-    return path
-
-
 def test_one_repository_gets_its_document_on_stdout(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "trainer", {"compose.yaml": LEGACY, "docker-compose.yml": REFUSED})
+    repo = git_repo(tmp_path / "trainer", {"compose.yaml": LEGACY, "docker-compose.yml": REFUSED})
     done = cli(repo, "--to-devices", "--report", "markdown", ".")
     assert done.returncode == 0, done.stderr
     body = done.stdout
@@ -45,8 +36,8 @@ def test_one_repository_gets_its_document_on_stdout(tmp_path: Path) -> None:
 
 
 def test_report_dir_writes_one_document_per_repository(tmp_path: Path) -> None:
-    _repo(tmp_path / "a", {"compose.yaml": LEGACY})
-    _repo(tmp_path / "b", {"compose.yaml": REFUSED})
+    git_repo(tmp_path / "a", {"compose.yaml": LEGACY})
+    git_repo(tmp_path / "b", {"compose.yaml": REFUSED})
     done = cli(tmp_path, "--to-gpus", "--check", "--report", "markdown", "--report-dir", "pr", ".")
     assert done.returncode == 1
     assert done.stdout == ""

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from clirun import cli
+from clirun import cli, git_repo
 from gitenv import bare_git  # noqa: F401  (a git without the user's configuration)
 
 LEGACY = (
@@ -43,11 +43,7 @@ def page(tmp_path: Path) -> Path:
         "infer": {"compose.yaml": REFUSED, "docker-compose.yml": HOSTILE},
         "web": {"compose.yaml": "services:\n  web:\n    image: nginx  # no gpu here\n"},
     }.items():
-        repo = tmp_path / name
-        repo.mkdir()
-        subprocess.run(["git", "init", "-q", str(repo)], check=True)
-        for file, text in files.items():
-            (repo / file).write_text(text)
+        git_repo(tmp_path / name, files)
     done = cli(
         tmp_path, "--to-devices", "--check", "--report", "html", "--report-file", "review.html", "."
     )

@@ -11,6 +11,7 @@ import click
 
 from composemigrate import census as counting
 from composemigrate import fileio
+from composemigrate.cli_options import repos_from_option, walk_options
 from composemigrate.discovery import Discovered
 from composemigrate.gpu import Form
 from composemigrate.result import MigrationError
@@ -41,12 +42,7 @@ Examples:
     show_default=True,
     help="A table on stdout, or one JSON document (the input of --compare).",
 )
-@click.option(
-    "--repos-from",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Read repository roots from FILE, one per line.",
-)
+@repos_from_option
 @click.option(
     "--compare",
     nargs=2,
@@ -55,11 +51,7 @@ Examples:
     metavar="OLD NEW",
     help="Print the burndown between two JSON censuses instead of taking one.",
 )
-@click.option(
-    "--include", multiple=True, metavar="GLOB", help="Also take files matching GLOB in directories."
-)
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB.")
-@click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories.")
+@walk_options
 def census(
     paths: tuple[Path, ...],
     to: str,

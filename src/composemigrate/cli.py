@@ -11,7 +11,13 @@ from typing import Any
 import click
 
 from composemigrate import __version__, config, sizelimit
-from composemigrate.cli_options import config_options, configured, given
+from composemigrate.cli_options import (
+    config_options,
+    configured,
+    given,
+    repos_from_option,
+    walk_options,
+)
 from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
 from composemigrate.settings import Settings
@@ -93,6 +99,12 @@ MIGRATE_KEYS = {
     "jobs": "jobs",
 }
 """Keys of a configuration file that set a ``migrate`` option, by option name."""
+
+
+def _report_option(flag: str, name: str, text: str) -> Callable[[Callable[..., None]], Any]:
+    """An option naming an earlier JSON report to take the files from."""
+    path = click.Path(path_type=Path, dir_okay=False)
+    return click.option(flag, name, type=path, default=None, metavar="REPORT", help=text)
 
 
 def _target_flags(command: Callable[..., None]) -> Callable[..., None]:
@@ -189,33 +201,18 @@ Exit status:
     help="Files processed in parallel (default: the CPU count).",
 )
 @sizelimit.option
-@click.option(
-    "--include", multiple=True, metavar="GLOB", help="Also take files matching GLOB in directories."
-)
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB.")
-@click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories.")
+@walk_options
 @click.option("--python", is_flag=True, help="Also migrate *.py files found in directories.")
-@click.option(
-    "--repos-from",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Read repository roots from FILE, one per line.",
-)
-@click.option(
+@repos_from_option
+@_report_option(
     "--only-failed",
     "rerun_failed",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="REPORT",
-    help="Run again only the files that failed (or an interrupt left) in a --report json REPORT.",
+    "Run again only the files that failed (or an interrupt left) in a --report json REPORT.",
 )
-@click.option(
+@_report_option(
     "--only-refused",
     "rerun_refused",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="REPORT",
-    help="Run again only the files with a service left unchanged in a --report json REPORT.",
+    "Run again only the files with a service left unchanged in a --report json REPORT.",
 )
 @click.option(
     "--git-branch",

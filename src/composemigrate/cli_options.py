@@ -1,5 +1,5 @@
-"""Options every command shares: where the configuration comes from, and whether a flag was
-given on the command line (which wins over the file)."""
+"""Options every command shares: how directories are walked, where the configuration comes
+from, and whether a flag was given on the command line (which wins over the file)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,29 @@ def configured(options: dict[str, Any]) -> config.Config:
         return config.resolve(options.pop("config_path"), Path.cwd())
     except config.ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def walk_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--include``, ``--exclude`` and ``--no-ignore``: how every command walks directories."""
+    command = click.option(
+        "--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories."
+    )(command)
+    command = click.option(
+        "--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB."
+    )(command)
+    return click.option(
+        "--include",
+        multiple=True,
+        metavar="GLOB",
+        help="Also take files matching GLOB in directories.",
+    )(command)
+
+
+def repos_from_option(command: Callable[..., None]) -> Callable[..., None]:
+    """``--repos-from FILE``: repository roots, one per line, for commands that walk a fleet."""
+    return click.option(
+        "--repos-from",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Read repository roots from FILE, one per line.",
+    )(command)

@@ -11,6 +11,7 @@ from pathlib import Path
 from composemigrate import refusals, rewrite
 from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
+from composemigrate.report import shown
 from composemigrate.result import MigrationError
 from composemigrate.runner import Outcome
 from composemigrate.yamldoc import Lines
@@ -61,13 +62,13 @@ def document(repo: Path | None, outcomes: Iterable[Outcome], to: Form, written: 
                 was, gpus = before.get(name, ([], ""))
                 now, _ = after.get(name, ([], ""))
                 lines.append(
-                    f"| {_code(_shown(outcome.path, repo))} | {_code(name)} | {', '.join(was)} "
+                    f"| {_code(shown(outcome.path, repo))} | {_code(name)} | {', '.join(was)} "
                     f"| {', '.join(now)} | {gpus} |"
                 )
     if left:
         lines += ["", "## Left as it was", ""]
         for outcome in left:
-            path = _shown(outcome.path, repo)
+            path = shown(outcome.path, repo)
             for finding in outcome.warnings:
                 step = refusals.REFUSALS.get(finding.code)
                 advice = f" Next step: {step.next_step}." if step is not None else ""
@@ -82,7 +83,7 @@ def document(repo: Path | None, outcomes: Iterable[Outcome], to: Form, written: 
         for outcome in changed:
             sets = [list(files) for files in outcome.sets] or [[outcome.path]]
             for files in sets:
-                flags = " ".join(f"-f {shlex.quote(_shown(file, repo))}" for file in files)
+                flags = " ".join(f"-f {shlex.quote(shown(file, repo))}" for file in files)
                 lines.append(f"docker compose {flags} config --format json")
         lines += [
             "```",
@@ -91,15 +92,6 @@ def document(repo: Path | None, outcomes: Iterable[Outcome], to: Form, written: 
             "`runtime` and `NVIDIA_*` environment must name the same GPUs.",
         ]
     return "\n".join(lines) + "\n"
-
-
-def _shown(path: Path, repo: Path | None) -> str:
-    if repo is not None:
-        try:
-            return str(path.resolve().relative_to(repo.resolve()))
-        except ValueError:
-            pass
-    return str(path)
 
 
 def file_name(repo: Path | None) -> str:

@@ -249,3 +249,13 @@ class Report:
             ],
         }
         return json.dumps(document, indent=2)
+
+
+def shown(path: Path, repo: Path | None) -> str:
+    """A file as a reviewer reads it: relative to its repository when it lies inside."""
+    if repo is not None:
+        try:
+            return str(path.resolve().relative_to(repo.resolve()))
+        except ValueError:
+            pass
+    return str(path)

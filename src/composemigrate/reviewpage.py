@@ -9,8 +9,8 @@ import difflib
 import html
 import json
 from collections.abc import Iterable
-from pathlib import Path
 
+from composemigrate.report import shown
 from composemigrate.runner import Outcome
 
 STYLE = """
@@ -97,7 +97,7 @@ def page(outcomes: Iterable[Outcome], direction: str, mode: str) -> str:
     options = "".join(f'<option value="{html.escape(c)}">{html.escape(c)}</option>' for c in codes)
     sections = []
     for name, outcomes in sorted(by_repo.items()):
-        files = "".join(_file(o, _shown(o.path, o.repo)) for o in outcomes)
+        files = "".join(_file(o, shown(o.path, o.repo)) for o in outcomes)
         sections.append(f'<section class="repo"><h2>{html.escape(name)}</h2>{files}</section>')
     title = f"composemigrate --to-{direction}: review"
     data = html.escape(json.dumps({"direction": direction, "mode": mode, "totals": counts}))
@@ -113,12 +113,3 @@ def page(outcomes: Iterable[Outcome], direction: str, mode: str) -> str:
         'messages"></div>'
         f"{''.join(sections)}<script>{SCRIPT}</script></body></html>\n"
     )
-
-
-def _shown(path: Path, repo: Path | None) -> str:
-    if repo is not None:
-        try:
-            return str(path.resolve().relative_to(repo.resolve()))
-        except ValueError:
-            pass
-    return str(path)

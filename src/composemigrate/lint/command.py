@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from composemigrate import config, fileio, sizelimit
-from composemigrate.cli_options import config_options, configured, given
+from composemigrate.cli_options import config_options, configured, given, walk_options
 from composemigrate.lint import fix_text, lint_text, report, sarif
 from composemigrate.lint.report import Checked
 from composemigrate.result import Finding, MigrationError, internal_error
@@ -182,11 +182,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     default=None,
     help="With - as PATH: the name shown for the text read from stdin.",
 )
-@click.option(
-    "--include", multiple=True, metavar="GLOB", help="Also take files matching GLOB in directories."
-)
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB.")
-@click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files in directories.")
+@walk_options
 @click.option("-v", "--verbose", is_flag=True, help="Also list the suppressed findings.")
 @sizelimit.option
 @config_options
