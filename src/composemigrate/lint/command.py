@@ -265,16 +265,33 @@ def lint(
         targets = discovery.discover(
             list(paths), include=include, exclude=exclude, use_ignore=not no_ignore
         )
-        files = [
-            check_file(t.path, replace(chosen, ignore=chosen.ignore + file.ignored_for(t.path)))
-            for t in targets
-        ]
+        streamed = output_format in ("text", "github") and not dry_run
+        files = []
+        for target in targets:
+            extra = file.ignored_for(target.path)
+            item = check_file(target.path, replace(chosen, ignore=chosen.ignore + extra))
+            files.append(item)
+            if streamed:  # findings as each file is done, as migrate reports them
+                _write_findings([item], output_format)
+                files[-1] = replace(item, old="", new="")
     if verbose:
         for item in files:
             for finding in item.suppressed:
                 rendered = finding.render(item.path).replace(": ", ": suppressed: ", 1)
                 click.echo(printable(rendered), err=True)
-    sys.exit(_output(files, output_format, host, dry_run, color, stdin and fix and not dry_run))
+    streamed = not stdin and output_format in ("text", "github") and not dry_run
+    fixed_text = stdin and fix and not dry_run
+    sys.exit(_output(files, output_format, host, dry_run, color, fixed_text, streamed))
+
+
+def _write_findings(checked: list[Checked], output_format: str) -> None:
+    """A file's error on stderr, its findings on stdout, as text lines or annotations."""
+    for item in checked:
+        if item.error is not None:
+            click.echo(printable(item.error.render(item.path)), err=True)
+    writer = report.to_github if output_format == "github" else report.to_text
+    sys.stdout.write(writer(checked))
+    sys.stdout.flush()
 
 
 def _check_stdin(name: str, options: Options) -> Checked:
@@ -299,12 +316,17 @@ def _output(
     dry_run: bool,
     color: bool | None,
     fixed_text: bool = False,
+    streamed: bool = False,
 ) -> int:
     """Write findings (and diffs) to stdout, errors and the summary to stderr; the exit status.
-    With ``fixed_text`` (``--fix`` on stdin) the fixed text goes to stdout, findings to stderr."""
+    With ``fixed_text`` (``--fix`` on stdin) the fixed text goes to stdout, findings to stderr;
+    ``streamed`` findings were written as each file was done, so only the summary is left."""
     from composemigrate.batch import color_wanted
     from composemigrate.diff import unified_diff
 
+    if streamed:
+        click.echo(report.summary(checked), err=True)
+        return report.exit_code(checked)
     for item in checked:
         if item.error is not None:
             click.echo(printable(item.error.render(item.path)), err=True)
