@@ -25,6 +25,8 @@ class Plan:
 
     view: ServiceView
     edits: list[Edit]
+    notes: tuple[Finding, ...] = ()
+    """Advice on the migrated service, made while its reading is at hand."""
 
 
 def might_have_gpus(text: str) -> bool:
@@ -187,7 +189,7 @@ def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
     written = FORMS[to].write(view, request, removals)
     if isinstance(written, Unsupported):
         return leave(written)
-    return Plan(view, written)
+    return Plan(view, written, tuple(_assumed_visible(view, reading, to)))
 
 
 SHARED = refusals.SHARED_ANCHOR
@@ -409,7 +411,7 @@ def _plan_text(
                 plans.append(outcome)
                 edits.extend(outcome.edits if together is None else [])
                 warnings.extend(_jetson_warning(view, target))
-                warnings.extend(_assumed_visible(view, read_service(view), target))
+                warnings.extend(outcome.notes)
             owners.update((id(w), view.where(view.key)[0]) for w in warnings[first:])
         edits.extend(together or [])
         if len(plans) > migrated_before:
