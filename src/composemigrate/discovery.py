@@ -244,8 +244,8 @@ class _Walk:
         via_link = link or frame.linked
         if entry.is_dir():
             if not _walkable(path, rel, frame.ignores, self.rules) and not (
-                self._tracks(frame.repo, path, below=True) and _walkable(path, rel, (), self.rules)
-            ):
+                _walkable(path, rel, (), self.rules) and self._tracks(frame.repo, path, below=True)
+            ):  # git is asked only about a folder that an ignore rule alone keeps out
                 return
             if via_link:
                 if real in linked_dirs or self._enters(real) is not None:

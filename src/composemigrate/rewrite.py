@@ -57,15 +57,15 @@ def _services(root: Node, lines: Lines, env_files: EnvFileReader | None) -> Iter
     where = lines.where(int(root.start_mark.index))
     if not yamldoc.is_mapping(root):
         raise MigrationError("the top level is not a mapping", *where)
-    for node in yamldoc.walk(root):
-        if yamldoc.is_mapping(node):
-            duplicate = yamldoc.duplicate_key(node)
-            if duplicate is not None:
-                first, second = duplicate
-                line, col = lines.where(int(second.start_mark.index))
-                first_line = lines.where(int(first.start_mark.index))[0]
-                message = f"duplicate key {second.value!r} (first at line {first_line})"
-                raise MigrationError(message, line, col)
+    refs, mappings = yamldoc.reference_counts(root)
+    for node in mappings:
+        duplicate = yamldoc.duplicate_key(node)
+        if duplicate is not None:
+            first, second = duplicate
+            line, col = lines.where(int(second.start_mark.index))
+            first_line = lines.where(int(first.start_mark.index))[0]
+            message = f"duplicate key {second.value!r} (first at line {first_line})"
+            raise MigrationError(message, line, col)
     found = yamldoc.entries(root).get("services")
     if found is None or yamldoc.is_null(found.value):
         return
@@ -73,7 +73,6 @@ def _services(root: Node, lines: Lines, env_files: EnvFileReader | None) -> Iter
         raise MigrationError(
             "services is not a mapping", *lines.where(found.value.start_mark.index)
         )
-    refs = yamldoc.reference_counts(root)
     for name, key, node in yamldoc.own_entries(found.value):
         if yamldoc.is_mapping(node):
             yield ServiceView(name, key, node, root, lines, refs, env_files)

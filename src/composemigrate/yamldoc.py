@@ -8,10 +8,12 @@ reaches the output.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from composemigrate.result import MigrationError
@@ -27,8 +29,8 @@ class Lines:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        self.starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        ends = accumulate(len(line) + 1 for line in text.split("\n"))
+        self.starts = [0, *ends][:-1]
         self.measured: dict[int, Counter[int]] = {}
         """Layout figures of a whole document, by the id of its root, measured once."""
 
@@ -104,7 +106,6 @@ def flow_depth(text: str) -> int:
 
 def compose(text: str) -> list[Node]:
     """Compose every document of ``text`` (BOM already removed) into nodes, libyaml first."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
@@ -116,7 +117,7 @@ def compose(text: str) -> list[Node]:
     error: Exception | None = None
     for pure in (False, True):
         try:
-            return [doc for doc in YAML(typ="safe", pure=pure).compose_all(shadow) if doc]
+            return [doc for doc in _loader()(pure).compose_all(shadow) if doc]
         except RecursionError:
             raise MigrationError("nesting too deep to read") from None
         except (YAMLError, ValueError) as exc:
@@ -135,6 +136,46 @@ def compose(text: str) -> list[Node]:
             problem += " (tab indentation is not YAML)"
         raise MigrationError(f"invalid YAML: {problem}", line, col)
     raise MigrationError(f"invalid YAML: {error}")
+
+
+PLAIN_TAGS_KEPT = 65536
+"""Distinct plain scalars whose tags are remembered; past this the memory starts again."""
+
+
+@functools.cache
+def _loader() -> Callable[[bool], Any]:
+    """ruamel's safe loader, built for composing many small files. With libyaml (``pure`` False)
+    the YAML version is always 1.2 (the C path has no scanner to say otherwise), so a plain
+    scalar's tag depends on its text alone and is remembered; the stock resolver works the
+    version out again for every scalar, a third of the time spent composing. No plug-ins are
+    looked for (a directory glob per loader): the safe loader uses none."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    known: dict[str, Any] = {}
+
+    class PlainTags(VersionedResolver):
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is not ScalarNode or not implicit[0]:
+                return super().resolve(kind, value, implicit)
+            tag = known.get(value)
+            if tag is None:
+                if len(known) >= PLAIN_TAGS_KEPT:
+                    known.clear()
+                tag = known[value] = super().resolve(kind, value, implicit)
+            return tag
+
+    class Safe(YAML):
+        def __init__(self, pure: bool) -> None:
+            super().__init__(typ="safe", pure=pure)
+            if not pure:
+                self.Resolver = PlainTags
+
+        def official_plug_ins(self) -> list[str]:
+            return []
+
+    return Safe
 
 
 def is_mapping(node: Node) -> bool:
@@ -214,6 +255,9 @@ def entries(mapping: Node, _seen: frozenset[int] = frozenset()) -> dict[str, Ent
 
 def duplicate_key(mapping: Node) -> tuple[Node, Node] | None:
     """The first and second occurrence of a repeated key, if any (Compose refuses those)."""
+    plain = [key.value for key, _ in mapping.value if key.id == "scalar"]
+    if len(set(plain)) == len(plain):
+        return None  # no two scalar keys are even spelled alike
     seen: dict[str, Node] = {}
     for name, key, _ in own_entries(mapping):
         if name in seen:
@@ -239,21 +283,25 @@ def walk(node: Node) -> Iterator[Node]:
             stack.extend(reversed(current.value))
 
 
-def reference_counts(root: Node) -> Counter[int]:
-    """How many places point at each node: more than one means an anchor is used elsewhere."""
+def reference_counts(root: Node) -> tuple[Counter[int], list[Node]]:
+    """How many places point at each node (more than one: an anchor is used elsewhere), and
+    every mapping once, in the order of the text."""
     counts: Counter[int] = Counter()
+    mappings: list[Node] = []
     stack = [root]
     while stack:
         current = stack.pop()
         counts[id(current)] += 1
         if counts[id(current)] > 1:
             continue
-        if is_mapping(current):
-            for key, value in current.value:
-                stack.extend((key, value))
-        elif is_sequence(current):
-            stack.extend(current.value)
-    return counts
+        kind = current.id
+        if kind == "mapping":
+            mappings.append(current)
+            for key, value in reversed(current.value):
+                stack.extend((value, key))
+        elif kind == "sequence":
+            stack.extend(reversed(current.value))
+    return counts, mappings
 
 
 def content_end(node: Node) -> int:
