@@ -174,6 +174,24 @@ def test_a_broken_project_is_left_whole_with_one_line_per_file(
     assert (other / "compose.yaml").read_text(encoding="utf-8").endswith("gpus: all\n")
 
 
+def test_a_file_with_nothing_to_do_does_not_read_its_project(tmp_path: Path) -> None:
+    """A file already in the target form is unchanged even beside a broken file of its project:
+    the project is read only for a file with something to do (and that one is refused)."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  train:\n    image: x\n    gpus: all\n", encoding="utf-8"
+    )
+    (tmp_path / "compose.override.yaml").write_text("services: [\n", encoding="utf-8")
+    done = cli(tmp_path, "--to-gpus", "--check", "--report", "json", ".")
+    assert done.returncode == 0, done.stderr
+    files = {entry["path"]: entry for entry in json.loads(done.stdout)["files"]}
+    assert files["compose.yaml"]["status"] == "unchanged"
+    done = cli(tmp_path, "--to-devices", "--check", ".")
+    assert done.returncode == 2
+    assert "compose.yaml: error: compose.override.yaml, a file of the same project, does not " in (
+        done.stderr
+    )
+
+
 def test_the_report_names_each_file_s_project_and_v_shows_it_once(tmp_path: Path) -> None:
     shutil.copytree(CASES / "override-changes-visible" / "input", tmp_path / "p")
     report = cli(tmp_path / "p", "--to-devices", "--check", "--report", "json", ".")

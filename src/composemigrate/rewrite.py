@@ -350,7 +350,9 @@ def migrate(
     body = text[len(bom) :]
     if not needs_parsing(body, drop_version):
         return Result(text, False)
-    planned = _plan_text(body, target, verify, drop_version, env_files, held or {})
+    planned = _plan_text(
+        body, target, verify, drop_version, env_files, held if held is not None else {}
+    )
     if not planned.edits:
         return Result(text, False, planned.warnings, suppressed=planned.suppressed)
     try:

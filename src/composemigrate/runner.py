@@ -125,6 +125,33 @@ def project_of(text: str, job: Job) -> Project | None:
     return projects.project_for(job.path, job.together)
 
 
+class HeldByProject(Mapping[str, Finding]):
+    """The services of one file that its project leaves alone, looked up on first use: the
+    rewriter asks only about a service with something to do, so the project of a file that
+    has nothing to do is never read."""
+
+    def __init__(self, text: str, job: Job) -> None:
+        self.text = text
+        self.job = job
+        self.project: Project | None = None
+        self._held: Mapping[str, Finding] | None = None
+
+    def _lookup(self) -> Mapping[str, Finding]:
+        if self._held is None:
+            self.project = project_of(self.text, self.job)
+            self._held = self.project.held.get(self.job.path, {}) if self.project else {}
+        return self._held
+
+    def __getitem__(self, name: str) -> Finding:
+        return self._lookup()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lookup())
+
+    def __len__(self) -> int:
+        return len(self._lookup())
+
+
 def run_job(job: Job) -> Outcome:
     """Read, migrate and (when asked) write one file; every failure becomes a ``failed`` outcome,
     an unexpected one too."""
@@ -151,9 +178,9 @@ def _run_job(job: Job) -> Outcome:
     except fileio.ReadError as exc:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(exc.message))
     try:
-        project = project_of(source.text, job)
-        held = project.held.get(job.path, {}) if project else {}
+        held = HeldByProject(source.text, job)
         result = migrate_text(source.text, job.path, job, held)
+        project = held.project
         if result.changed and job.compose:
             from composemigrate import composecheck
 
@@ -274,7 +301,7 @@ def _outcomes(batch: list[Job], future: Future[list[Outcome]]) -> Generator[Outc
     except BrokenProcessPool:
         yield from (_isolated(job) for job in batch)
         return True
-    yield from outcomes
+    yield from _received(batch, outcomes)
     return False
 
 
@@ -284,7 +311,7 @@ def _isolated(job: Job) -> Outcome:
         max_workers=1, initializer=_leave_signals_to_the_parent, initargs=(os.getpid(),)
     ) as pool:
         try:
-            return pool.submit(_run_batch, [job]).result()[0]
+            return next(_received([job], pool.submit(_run_batch, [job]).result()))
         except BrokenProcessPool:
             error = MigrationError("the worker process reading this file died; not migrated")
             return Outcome(job.path, "failed", job.repo, error=error)
@@ -312,8 +339,21 @@ def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
         yield batch
 
 
-def _run_batch(batch: list[Job]) -> list[Outcome]:
-    return [run_job(job) for job in batch]
+def _run_batch(batch: list[Job]) -> list[Outcome | None]:
+    """Each job's outcome, None for the most common one (nothing to do, nothing to say): the
+    parent makes that one again from its job rather than receive it."""
+    return [
+        None if _untouched(job, outcome) else outcome for job in batch for outcome in [run_job(job)]
+    ]
+
+
+def _untouched(job: Job, outcome: Outcome) -> bool:
+    return outcome.status == "unchanged" and outcome == Outcome(job.path, "unchanged", job.repo)
+
+
+def _received(batch: list[Job], outcomes: list[Outcome | None]) -> Iterator[Outcome]:
+    for job, outcome in zip(batch, outcomes, strict=True):
+        yield Outcome(job.path, "unchanged", job.repo) if outcome is None else outcome
 
 
 def default_workers() -> int:

@@ -113,7 +113,6 @@ def compose(text: str) -> list[Node]:
     if depth > MAX_DEPTH:
         raise MigrationError(f"nesting deeper than {MAX_DEPTH} levels; not read")
     shadow = tab_shadow(text)
-    lines = Lines(text)
     error: Exception | None = None
     for pure in (False, True):
         try:
@@ -122,6 +121,7 @@ def compose(text: str) -> list[Node]:
             raise MigrationError("nesting too deep to read") from None
         except (YAMLError, ValueError) as exc:
             error = exc
+    lines = Lines(text)
     if isinstance(error, ReaderError):
         line, col = lines.where(min(int(error.position), len(text)))
         raise MigrationError(
