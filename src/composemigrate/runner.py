@@ -272,7 +272,7 @@ def _run_pool(
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_leave_signals_to_the_parent, initargs=(os.getpid(),)
     ) as pool:
-        pending: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
+        pending: deque[tuple[list[Job], Future[list[Outcome | None]]]] = deque()
         broken = False
         try:
             for batch in batches:
@@ -293,7 +293,9 @@ def _run_pool(
     return broken
 
 
-def _outcomes(batch: list[Job], future: Future[list[Outcome]]) -> Generator[Outcome, None, bool]:
+def _outcomes(
+    batch: list[Job], future: Future[list[Outcome | None]]
+) -> Generator[Outcome, None, bool]:
     """The batch's outcomes; when a worker died, each of its files again, alone in a process of
     its own, so only the file that kills a worker fails."""
     try:
