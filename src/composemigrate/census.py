@@ -17,6 +17,7 @@ from composemigrate import rewrite
 from composemigrate.environment import EnvFileReader
 from composemigrate.gpu import Form
 from composemigrate.result import Finding
+from composemigrate.service import might_have_gpus
 from composemigrate.terminal import printable
 from composemigrate.yamldoc import Lines
 
@@ -64,7 +65,7 @@ def count_text(text: str, to: Form, env_files: EnvFileReader | None = None) -> T
     by refusal code; raises ``MigrationError`` for a text that cannot be read."""
     body = text.removeprefix("\ufeff")
     tally = Tally(files=1)
-    if not rewrite.might_have_gpus(body):
+    if not might_have_gpus(body):
         return tally
     for document in rewrite.documents(body, Lines(body), env_files):
         for view in document.views:

@@ -29,7 +29,7 @@ from composemigrate.discovery import COMPOSE_PATTERNS
 from composemigrate.environment import NAMES, env_items, parse_env_file
 from composemigrate.forms import FORMS
 from composemigrate.result import Finding, MigrationError
-from composemigrate.service import ServiceView
+from composemigrate.service import ServiceView, might_have_gpus
 from composemigrate.yamldoc import Lines, Node
 
 BASES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -127,7 +127,7 @@ def may_matter(text: str) -> bool:
     """The cheap gate: a file naming no GPU word, ``runtime``, ``env_file``, ``extends`` or a tag
     that takes a value away adds or removes no GPU setting of any service, so it is never parsed
     for one."""
-    return rewrite.might_have_gpus(text) or any(
+    return might_have_gpus(text) or any(
         word in text for word in ("runtime", "env_file", "extends", *MERGE_TAGS)
     )
 

@@ -14,7 +14,7 @@ from composemigrate.environment import EnvFileReader, env_items
 from composemigrate.forms import FORMS, REQUEST_FORMS, SPECS
 from composemigrate.gpu import CAPABILITIES, VISIBLE, Form, GpuRequest, Unsupported, is_variable
 from composemigrate.result import Finding, MigrationError, Result
-from composemigrate.service import Found, ServiceView
+from composemigrate.service import Found, ServiceView, might_have_gpus
 from composemigrate.splice import Removal, choose_place, comments_above, settle
 from composemigrate.yamldoc import Lines, Node
 
@@ -27,11 +27,6 @@ class Plan:
     edits: list[Edit]
     notes: tuple[Finding, ...] = ()
     """Advice on the migrated service, made while its reading is at hand."""
-
-
-def might_have_gpus(text: str) -> bool:
-    """The cheap gate: a file that names neither nvidia nor gpu is never parsed."""
-    return "nvidia" in text or "NVIDIA" in text or "gpu" in text
 
 
 def needs_parsing(text: str, drop_version: bool = False) -> bool:
@@ -97,9 +92,15 @@ class Reading:
     state: frozenset[object]
 
 
+NOTHING = Reading({}, None, frozenset())
+"""The reading of a service that asks for no GPU."""
+
+
 def read_service(view: ServiceView) -> Reading:
     """Every form's reading of the service, and the one request they add up to (see
     ``Reading``), or the refusal that stops it."""
+    if view.plain:
+        return NOTHING
     present = {form: found for form, module in FORMS.items() if (found := module.read(view))}
     if not present:
         return Reading(present, None, frozenset())
@@ -152,6 +153,8 @@ def gpu_state(view: ServiceView) -> frozenset[object]:
 
 def plan(view: ServiceView, to: Form) -> Plan | Finding | None:
     """Edits for one service, a warning when it must be left alone, or None: nothing to do."""
+    if view.plain:
+        return None
     reading = read_service(view)
     present = reading.present
     if not present:

@@ -118,9 +118,10 @@ def migrate_text(
 def project_of(text: str, job: Job) -> Project | None:
     """The project of a Compose file that may ask for GPUs (None for Python sources and files
     without GPU words: they need none)."""
-    from composemigrate import projects, rewrite
+    from composemigrate import projects
+    from composemigrate.service import might_have_gpus
 
-    if job.path.suffix == ".py" or not rewrite.might_have_gpus(text):
+    if job.path.suffix == ".py" or not might_have_gpus(text):
         return None
     return projects.project_for(job.path, job.together)
 

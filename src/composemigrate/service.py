@@ -20,6 +20,18 @@ REQUEST, CAPS = "request", "caps"
 """Slots of a new device-request block: the line naming the GPUs, the capabilities line."""
 
 
+def might_have_gpus(text: str) -> bool:
+    """The cheap gate: a file (or a service) that names neither nvidia nor gpu asks for none,
+    so it is never parsed (or read) for one."""
+    return "nvidia" in text or "NVIDIA" in text or "gpu" in text
+
+
+BROUGHT_IN = ("<<", "*", "env_file", "runtime", "driver", "capabilities", "device")
+"""Words of a service's own text that may make or decide a GPU request without a GPU word
+there: keys brought in from elsewhere (a merge, an alias, an env file), or set from a
+variable."""
+
+
 @dataclass
 class ServiceView:
     """A service mapping with its effective keys, in the text it was parsed from."""
@@ -35,6 +47,15 @@ class ServiceView:
     @cached_property
     def entries(self) -> dict[str, Entry]:
         return yamldoc.entries(self.node)
+
+    @cached_property
+    def plain(self) -> bool:
+        """True when the service's own text names no GPU and brings nothing in that could (see
+        ``BROUGHT_IN``): no form's reader need look at it, which spares most services of a
+        file."""
+        start, end = int(self.node.start_mark.index), int(self.node.end_mark.index)
+        span = self.lines.text[start:end]  # the end of the mapping's own text, never an alias's
+        return bool(span) and not might_have_gpus(span) and not any(w in span for w in BROUGHT_IN)
 
     @cached_property
     def env_file_values(self) -> dict[str, str | None] | Found:

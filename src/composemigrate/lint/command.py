@@ -78,9 +78,10 @@ def check_file(path: Path, options: Options) -> Checked:
 def _held(path: Path, text: str) -> Mapping[str, Finding]:
     """The services of ``path`` whose GPU settings its project makes in several files; none for
     a project that cannot be read (Compose would refuse it; the file's own findings still come)."""
-    from composemigrate import projects, rewrite
+    from composemigrate import projects
+    from composemigrate.service import might_have_gpus
 
-    if path.suffix == ".py" or not rewrite.might_have_gpus(text):
+    if path.suffix == ".py" or not might_have_gpus(text):
         return {}
     try:
         return projects.project_for(path).held.get(path, {})
