@@ -76,9 +76,23 @@ def test_a_worker_that_dies_fails_its_batch_and_the_run_goes_on(
     assert {o.status for o in outcomes if o.path.name != "040.yaml"} == {"changed"}
 
 
-def test_a_link_swapped_in_after_the_walk_does_not_lead_out(tmp_path: Path) -> None:
+@pytest.mark.parametrize("proc", [True, False], ids=["proc", "no-proc"])
+def test_a_link_swapped_in_after_the_walk_does_not_lead_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proc: bool
+) -> None:
     """The walk saw a regular file in ``tree``; by the time it is opened, a link to a file
-    outside has taken its place. The file outside is neither read nor written."""
+    outside has taken its place. The file outside is neither read nor written, whether the
+    opened file's real path comes from ``/proc`` or (without it) from resolving the path."""
+    if not proc:
+        real_readlink = os.readlink
+
+        def no_proc(path: str) -> str:
+            if str(path).startswith("/proc/"):
+                raise FileNotFoundError(path)
+            return real_readlink(path)
+
+        monkeypatch.setattr(os, "readlink", no_proc)
+    inside = tmp_path / "tree" / "inside.yaml"
     tree, outside = tmp_path / "tree", tmp_path / "outside.yaml"
     tree.mkdir()
     outside.write_text(LEGACY)
@@ -89,6 +103,11 @@ def test_a_link_swapped_in_after_the_walk_does_not_lead_out(tmp_path: Path) -> N
     assert outcome.error is not None
     assert outcome.error.message == "leads out of the folder walked (a link swapped in?); not read"
     assert outside.read_text() == LEGACY
+    inside.write_text(LEGACY)  # a link that stays inside is followed
+    (tree / "docker-compose.yml").symlink_to(inside)
+    job = Job(tree / "docker-compose.yml", Form.DEVICES, write=True, within=str(tree.resolve()))
+    assert runner.run_job(job).status == "changed"
+    assert "runtime: nvidia" not in inside.read_text()
 
 
 def test_an_unexpected_exception_fails_its_file_with_one_line(

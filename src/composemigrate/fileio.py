@@ -69,17 +69,21 @@ class Outside(OSError):
     """The file opened is not in the folder it was found in: a link was swapped in."""
 
 
-def _opened_within(path: Path | str, info: os.stat_result, within: str) -> bool:
-    """Whether the file opened (``info``) is the one the path's real path names, inside
-    ``within``: a link swapped in before the open leads out, one swapped after names another."""
-    real = os.path.realpath(path)
-    if not (real == within or real.startswith(within.rstrip(os.sep) + os.sep)):
-        return False
+def _opened_within(path: Path | str, fd: int, info: os.stat_result, within: str) -> bool:
+    """Whether the file opened (``fd``, ``info``) lies inside ``within``: a link swapped in
+    before the open leads out. Linux names the opened file's real path in ``/proc`` (one call);
+    elsewhere the path is resolved again and must still name the file opened."""
     try:
-        now = os.stat(real)
+        real = os.readlink(f"/proc/self/fd/{fd}")
+        same = True
     except OSError:
-        return False
-    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
+        real = os.path.realpath(path)
+        try:
+            now = os.stat(real)
+        except OSError:
+            return False
+        same = (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
+    return same and (real == within or real.startswith(within.rstrip(os.sep) + os.sep))
 
 
 @contextlib.contextmanager
@@ -93,7 +97,7 @@ def open_regular(
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
-        if within is not None and not _opened_within(path, info, within):
+        if within is not None and not _opened_within(path, fd, info, within):
             raise Outside(errno.EXDEV, "leads out of the folder walked (a link swapped in?)")
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory")

@@ -167,8 +167,9 @@ def _run_job(job: Job) -> Outcome:
 
     if job.refusal is not None:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(job.refusal))
+    parsed = parsed_by(job.path, job)
     try:
-        large = sizelimit.large_file(job.path, job.max_bytes, parsed_by(job.path, job), job.within)
+        large = sizelimit.large_file(job.path, job.max_bytes, parsed, job.within)
     except (fileio.ReadError, MigrationError) as exc:
         error = exc if isinstance(exc, MigrationError) else MigrationError(exc.message)
         return Outcome(job.path, "failed", job.repo, error=error)
@@ -178,6 +179,8 @@ def _run_job(job: Job) -> Outcome:
         source = fileio.read_source(job.path, job.within)
     except fileio.ReadError as exc:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(exc.message))
+    if job.path.suffix != ".py" and not parsed(source.text):  # most files: nothing to do
+        return Outcome(job.path, "unchanged", job.repo)
     try:
         held = HeldByProject(source.text, job)
         result = migrate_text(source.text, job.path, job, held)
