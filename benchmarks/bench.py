@@ -26,7 +26,7 @@ from pathlib import Path
 
 import fleet
 
-from composemigrate.runner import default_workers
+from composemigrate.pool import default_workers
 
 HELP_TARGET = 0.3
 """Seconds ``composemigrate --help`` may take (issue 4)."""

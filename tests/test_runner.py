@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing.process
 import os
 import signal
 from collections.abc import Iterator
@@ -9,17 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from composemigrate import runner
+from composemigrate import pool, runner
+from composemigrate.fileio import Source
 from composemigrate.gpu import Form
-from composemigrate.runner import BATCH, IN_FLIGHT, Job, Outcome, run_all
+from composemigrate.pool import BATCH, IN_FLIGHT, run_all
+from composemigrate.runner import Job, Outcome
 
 LEGACY = "services:\n  app:\n    runtime: nvidia\n"
 
 
 def test_outcomes_follow_the_jobs_and_jobs_are_taken_lazily(tmp_path: Path) -> None:
+    """Two files in three are there to parse (a batch ends at ``BATCH`` of them), the third is
+    missing (it fails where it is screened): the outcomes still come in the order of the jobs,
+    and jobs are taken only a few batches ahead."""
     count = 400
-    for index in range(0, count, 3):
-        (tmp_path / f"{index:03d}.yaml").write_text(LEGACY)
+    for index in range(count):
+        if index % 3:
+            (tmp_path / f"{index:03d}.yaml").write_text(LEGACY)
     taken = 0
 
     def jobs() -> Iterator[Job]:
@@ -30,13 +37,30 @@ def test_outcomes_follow_the_jobs_and_jobs_are_taken_lazily(tmp_path: Path) -> N
 
     outcomes = run_all(jobs(), workers=2)
     first = next(outcomes)
-    assert taken <= (2 * IN_FLIGHT + 1) * BATCH < count
+    per_batch = BATCH * 3 // 2 + 1
+    assert taken <= (2 * IN_FLIGHT + 1) * per_batch < count
     rest = list(outcomes)
     assert [o.path.name for o in [first, *rest]] == [f"{i:03d}.yaml" for i in range(count)]
     assert [o.status for o in [first, *rest]] == [
-        "changed" if i % 3 == 0 else "failed" for i in range(count)
+        "changed" if i % 3 else "failed" for i in range(count)
     ]
     assert taken == count
+
+
+def test_a_run_with_nothing_to_parse_starts_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files the gate passes over are screened here; with none to parse, no process starts."""
+    for index in range(100):
+        (tmp_path / f"{index:03d}.yaml").write_text("services:\n  web:\n    image: nginx\n")
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", no_process)
+    jobs = [Job(tmp_path / f"{index:03d}.yaml", Form.DEVICES) for index in range(100)]
+    outcomes = list(run_all(jobs, workers=2))
+    assert [o.status for o in outcomes] == ["unchanged"] * 100
 
 
 def test_a_refused_job_fails_without_reading_the_file(tmp_path: Path) -> None:
@@ -54,18 +78,18 @@ def test_a_worker_that_dies_fails_its_batch_and_the_run_goes_on(
 ) -> None:
     """A worker killed by a signal (as libyaml's segfault did) fails only the file it was on:
     the batches in flight are run again file by file, and a new pool takes the rest. Workers
-    are forked, so they inherit the patched ``run_job``."""
+    are forked, so they inherit the patched ``finish``."""
     count = 6 * BATCH
     for index in range(count):
         (tmp_path / f"{index:03d}.yaml").write_text(LEGACY)
-    real = runner.run_job
+    real = pool.finish
 
-    def crashing(job: Job) -> Outcome:
+    def crashing(job: Job, source: Source) -> Outcome:
         if job.path.name == "040.yaml":
             os.kill(os.getpid(), signal.SIGKILL)  # as a segfault would, without a core dump
-        return real(job)
+        return real(job, source)
 
-    monkeypatch.setattr(runner, "run_job", crashing)
+    monkeypatch.setattr(pool, "finish", crashing)
     jobs = [Job(tmp_path / f"{index:03d}.yaml", Form.DEVICES) for index in range(count)]
     outcomes = list(run_all(iter(jobs), workers=2))
     assert [o.path.name for o in outcomes] == [f"{i:03d}.yaml" for i in range(count)]

@@ -17,10 +17,11 @@ from composemigrate import discovery, fileio, gitops, sizelimit
 from composemigrate.diff import unified_diff
 from composemigrate.forms import SPECS
 from composemigrate.gpu import Form
+from composemigrate.pool import default_workers, run_all
 from composemigrate.refusals import is_refusal
 from composemigrate.report import EXIT_ERROR, EXIT_OK, EXIT_PENDING, Report
 from composemigrate.result import MigrationError
-from composemigrate.runner import Job, Outcome, default_workers, migrate_text, run_all
+from composemigrate.runner import Job, Outcome, migrate_text
 from composemigrate.settings import Settings
 from composemigrate.terminal import printable
 

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
@@ -32,6 +32,8 @@ COMPOSE_PATTERNS: tuple[str, ...] = (
     "docker-compose.*.yml",
 )
 """File names a walk takes (case-sensitive, as ``docker compose`` looks them up)."""
+
+_COMPOSE_NAME = re.compile("|".join(translate(pattern) for pattern in COMPOSE_PATTERNS))
 
 SKIPPED_DIRS = frozenset(
     {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
@@ -65,14 +67,18 @@ class _Rules:
         if _matches(self.exclude, rel, name):
             return False
         return (
-            any(fnmatchcase(name, pattern) for pattern in COMPOSE_PATTERNS)
+            is_compose_name(name)
             or (self.python and name.endswith(".py"))
             or _matches(self.include, rel, name)
         )
 
 
+def is_compose_name(name: str) -> bool:
+    return _COMPOSE_NAME.match(name) is not None
+
+
 def _matches(spec: GitIgnoreSpec, rel: str, name: str) -> bool:
-    return bool(spec.match_file(rel) or spec.match_file(name))
+    return bool(spec.patterns) and bool(spec.match_file(rel) or spec.match_file(name))
 
 
 def _ignored(ignores: _Ignores, rel: str) -> bool:

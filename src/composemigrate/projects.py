@@ -21,11 +21,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from composemigrate import fileio, refusals, rewrite, yamldoc
-from composemigrate.discovery import COMPOSE_PATTERNS
+from composemigrate.discovery import is_compose_name
 from composemigrate.environment import NAMES, env_items, parse_env_file
 from composemigrate.forms import FORMS
 from composemigrate.result import Finding, MigrationError
@@ -73,10 +72,6 @@ class Project:
     def runs(self, path: Path) -> list[list[Path]]:
         """The sets of files holding ``path`` that Compose is run with."""
         return [files for files in self.sets or [self.files] if path in files]
-
-
-def is_compose_name(name: str) -> bool:
-    return any(fnmatchcase(name, pattern) for pattern in COMPOSE_PATTERNS)
 
 
 def _gpu_settings(view: ServiceView) -> bool:

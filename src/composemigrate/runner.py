@@ -1,35 +1,20 @@
-"""One job per file, returning a value and never raising, run in parallel in a stable order."""
+"""One job per file: read, screened by the gate, migrated, written; every end is a value, never
+an exception. ``pool`` runs jobs in parallel."""
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-import sys
-from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain, islice
 from pathlib import Path
 from typing import Literal
 
 from composemigrate import sizelimit
+from composemigrate.fileio import Source
 from composemigrate.gpu import Form
 from composemigrate.projects import Project
 from composemigrate.result import Finding, MigrationError, Result, internal_error
 
 Status = Literal["changed", "unchanged", "skipped", "failed"]
-
-SERIAL_BELOW = 16
-"""Fewer files than this are processed in this process: a pool costs more than it saves."""
-
-BATCH = 16
-"""Files sent to a worker at a time: enough to make the round trip cheap, few enough to balance."""
-
-IN_FLIGHT = 4
-"""Batches per worker submitted ahead of the one whose outcomes are being reported."""
 
 
 @dataclass(frozen=True)
@@ -156,13 +141,30 @@ class HeldByProject(Mapping[str, Finding]):
 def run_job(job: Job) -> Outcome:
     """Read, migrate and (when asked) write one file; every failure becomes a ``failed`` outcome,
     an unexpected one too."""
+    screened = screen(job)
+    return screened if isinstance(screened, Outcome) else finish(job, screened)
+
+
+def screen(job: Job) -> Outcome | Source:
+    """The cheap first half of a job: the file's outcome when it ends there (refused, unreadable,
+    too large, or passed over by the gate, as most files are), else its text, to be parsed.
+    Never raises."""
     try:
-        return _run_job(job)
+        return _screen(job)
     except Exception as exc:
         return Outcome(job.path, "failed", job.repo, error=internal_error(exc))
 
 
-def _run_job(job: Job) -> Outcome:
+def finish(job: Job, source: Source) -> Outcome:
+    """The second half: parse, migrate and (when asked) write a file the gate let through.
+    Never raises."""
+    try:
+        return _finish(job, source)
+    except Exception as exc:
+        return Outcome(job.path, "failed", job.repo, error=internal_error(exc))
+
+
+def _screen(job: Job) -> Outcome | Source:
     from composemigrate import fileio
 
     if job.refusal is not None:
@@ -181,6 +183,12 @@ def _run_job(job: Job) -> Outcome:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(exc.message))
     if job.path.suffix != ".py" and not parsed(source.text):  # most files: nothing to do
         return Outcome(job.path, "unchanged", job.repo)
+    return source
+
+
+def _finish(job: Job, source: Source) -> Outcome:
+    from composemigrate import fileio
+
     try:
         held = HeldByProject(source.text, job)
         result = migrate_text(source.text, job.path, job, held)
@@ -242,125 +250,3 @@ def _run_job(job: Job) -> Outcome:
         sets=sets,
         suppressed=result.suppressed,
     )
-
-
-def run_all(
-    jobs: Iterable[Job], workers: int, stopped: Callable[[], bool] = lambda: False
-) -> Iterator[Outcome]:
-    """Outcomes in the order of ``jobs``, computed by up to ``workers`` processes.
-
-    Jobs are taken lazily and at most ``IN_FLIGHT`` batches per worker wait in the pool, so memory
-    stays flat however many files a run has (``Executor.map`` would take every job at once). Once
-    ``stopped()`` is true no job starts; those under way finish and their outcomes still come.
-    """
-    jobs = iter(jobs)
-    head = [] if workers <= 1 else list(islice(jobs, SERIAL_BELOW))
-    if len(head) < SERIAL_BELOW:
-        for job in chain(head, jobs):
-            if stopped():
-                return
-            yield run_job(job)
-        return
-    batches = _batches(chain(head, jobs), BATCH)
-    while True:  # a fresh pool after one broke: a worker that dies fails its batch, not the run
-        broken = yield from _run_pool(batches, workers, stopped)
-        if not broken:
-            return
-
-
-def _run_pool(
-    batches: Iterator[list[Job]], workers: int, stopped: Callable[[], bool]
-) -> Generator[Outcome, None, bool]:
-    """Run batches in one pool; True when a worker died (its batches are failed) and batches
-    may be left for a new pool."""
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_leave_signals_to_the_parent, initargs=(os.getpid(),)
-    ) as pool:
-        pending: deque[tuple[list[Job], Future[list[Outcome | None]]]] = deque()
-        broken = False
-        try:
-            for batch in batches:
-                if stopped():
-                    break
-                pending.append((batch, pool.submit(_run_batch, batch)))
-                if len(pending) >= workers * IN_FLIGHT:
-                    broken = yield from _outcomes(*pending.popleft())
-                    if broken:
-                        break
-            while pending:
-                batch, future = pending.popleft()
-                if not (stopped() and future.cancel()):
-                    broken = (yield from _outcomes(batch, future)) or broken
-        finally:  # a second Ctrl-C: only the batches already running finish
-            for _, future in pending:
-                future.cancel()
-    return broken
-
-
-def _outcomes(
-    batch: list[Job], future: Future[list[Outcome | None]]
-) -> Generator[Outcome, None, bool]:
-    """The batch's outcomes; when a worker died, each of its files again, alone in a process of
-    its own, so only the file that kills a worker fails."""
-    try:
-        outcomes = future.result()
-    except BrokenProcessPool:
-        yield from (_isolated(job) for job in batch)
-        return True
-    yield from _received(batch, outcomes)
-    return False
-
-
-def _isolated(job: Job) -> Outcome:
-    """One job in a fresh worker: its outcome, or a failure when that worker dies too."""
-    with ProcessPoolExecutor(
-        max_workers=1, initializer=_leave_signals_to_the_parent, initargs=(os.getpid(),)
-    ) as pool:
-        try:
-            return next(_received([job], pool.submit(_run_batch, [job]).result()))
-        except BrokenProcessPool:
-            error = MigrationError("the worker process reading this file died; not migrated")
-            return Outcome(job.path, "failed", job.repo, error=error)
-
-
-def _leave_signals_to_the_parent(parent: int) -> None:
-    """Ctrl-C reaches the whole process group: workers finish their batch and the parent, which
-    stops handing out files, reports it. A worker whose parent dies (even by SIGKILL) dies too,
-    instead of writing files nobody reports."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1
-"""Linux ``prctl`` option: the signal a process gets when its parent thread exits."""
-
-
-def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
-    while batch := list(islice(jobs, size)):
-        yield batch
-
-
-def _run_batch(batch: list[Job]) -> list[Outcome | None]:
-    """Each job's outcome, None for the most common one (nothing to do, nothing to say): the
-    parent makes that one again from its job rather than receive it."""
-    return [
-        None if _untouched(job, outcome) else outcome for job in batch for outcome in [run_job(job)]
-    ]
-
-
-def _untouched(job: Job, outcome: Outcome) -> bool:
-    return outcome.status == "unchanged" and outcome == Outcome(job.path, "unchanged", job.repo)
-
-
-def _received(batch: list[Job], outcomes: list[Outcome | None]) -> Iterator[Outcome]:
-    for job, outcome in zip(batch, outcomes, strict=True):
-        yield Outcome(job.path, "unchanged", job.repo) if outcome is None else outcome
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
