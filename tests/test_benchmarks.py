@@ -134,7 +134,7 @@ def test_bench_smoke_prints_the_tables() -> None:
     baseline = next(line for line in lines if line.startswith("baseline"))
     assert baseline.split()[-3:-1] == ["1.0x", "1.0x"]
     assert "--verify costs " in done.stdout
-    assert lines[-4:-3] == ["targets:"]
+    assert lines[-6:-5] == ["targets:"]
     assert lines[-1].lstrip().startswith(("met ", "MISS")) and "flat peak memory" in lines[-1]
 
 
@@ -147,11 +147,14 @@ def test_table_gives_speed_ups_against_the_baseline() -> None:
         "tool         2.500     3.000               8.0x    6.0x      32.0",
         "baseline    20.000    18.000               1.0x    1.0x      16.0",
     ]
+    floor = bench.Run("grep", 0.25, 0.2, 2 * 1024)
     assert bench.verdicts(
-        tool, baseline, bench.Run("help", 0.25, 0.2, 1), 1.3, 10
+        tool, baseline, floor, bench.Run("help", 0.25, 0.2, 1), 1.3, 10
     ).splitlines() == [
         "targets:",
         "  MISS  10x faster than the baseline: 8.0x wall, 6.0x CPU",
+        "  MISS  50x faster than the baseline, wall and CPU: 8.0x wall, 6.0x CPU",
+        "  met   at most 10x the grep floor: 10.0x (2.500 s against 0.250 s, wall)",
         "  met   --help under 0.3 s: 0.250 s wall, 0.200 s CPU",
         "  MISS  flat peak memory: 1.30x for 10x the files",
     ]
