@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from clirun import cli
+from clirun import cli, git_repo
 
 LEGACY = "services:\n  app:\n    image: nvidia/cuda\n    runtime: nvidia\n"
 BROKEN = "services:\n  app:\n    runtime: nvidia\n  - x\n"
@@ -128,3 +129,56 @@ def test_an_interrupted_batch_resumes_from_its_report(tmp_path: Path) -> None:
     migrated = [line.split()[1] for line in again.stderr.splitlines() if line.startswith("migr")]
     assert migrated == report["pending"]
     assert all("runtime: nvidia" not in (tmp_path / name).read_text() for name in names)
+
+
+def test_by_repository_runs_each_such_repository_again_whole(tmp_path: Path) -> None:
+    """Real git repositories: one file of ``a`` failed, so all of ``a`` runs again (its other
+    file too); ``b`` had no failure and is not run; ``c`` vanished since the report and fails
+    alone while the rest go on."""
+    for name in ("a", "b", "c"):
+        git_repo(tmp_path / name, {"compose.yaml": LEGACY, "svc/compose.yaml": LEGACY})
+    (tmp_path / "a" / "svc" / "compose.yaml").write_text(BROKEN)
+    (tmp_path / "c" / "svc" / "compose.yaml").write_text(BROKEN)
+    _report(tmp_path, "--check", "a", "b", "c")
+    (tmp_path / "a" / "svc" / "compose.yaml").write_text(LEGACY)  # fixed by hand
+    shutil.rmtree(tmp_path / "c")
+    files = cli(tmp_path, "--to-devices", "--check", "--only-failed", "report.json")
+    assert "would migrate a/svc/compose.yaml" in files.stderr
+    assert "would migrate a/compose.yaml" not in files.stderr
+    whole = cli(
+        tmp_path, "--to-devices", "--check", "--only-failed", "report.json", "--by-repository"
+    )
+    assert whole.returncode == 2
+    lines = whole.stderr.splitlines()
+    assert "would migrate a/compose.yaml (services: app)" in lines
+    assert "would migrate a/svc/compose.yaml (services: app)" in lines
+    assert not any(line.startswith(("would migrate b", "b/")) for line in lines)
+    assert "c: error: no such file" in lines
+    assert lines[-1] == "2 files would be migrated, 0 unchanged, 0 skipped with warnings, 1 failed."
+
+
+def test_by_repository_goes_with_a_report(tmp_path: Path) -> None:
+    done = cli(tmp_path, "--to-devices", "--by-repository", ".")
+    assert done.returncode == 2
+    assert "--by-repository goes with --only-failed or --only-refused" in done.stderr
+
+
+def test_by_repository_takes_the_repository_of_a_pending_file(tmp_path: Path) -> None:
+    """An interrupt left ``a/svc/compose.yaml`` pending: the whole of ``a`` is run again."""
+    git_repo(tmp_path / "a", {"compose.yaml": LEGACY, "svc/compose.yaml": LEGACY})
+    report = {
+        "version": 1,
+        "direction": "devices",
+        "files": [],
+        "repositories": [{"path": str(tmp_path / "a"), "totals": {}}],
+        "pending": ["a/svc/compose.yaml"],
+    }
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    done = cli(
+        tmp_path, "--to-devices", "--check", "--only-failed", "report.json", "--by-repository"
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[:2] == [
+        "would migrate a/compose.yaml (services: app)",
+        "would migrate a/svc/compose.yaml (services: app)",
+    ]

@@ -215,6 +215,11 @@ Exit status:
     "Run again only the files with a service left unchanged in a --report json REPORT.",
 )
 @click.option(
+    "--by-repository",
+    is_flag=True,
+    help="With --only-failed or --only-refused: run again the whole repository of each such file.",
+)
+@click.option(
     "--git-branch",
     metavar="NAME",
     default=None,
@@ -279,6 +284,9 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
             )
         options["compose"] = found
     earlier = options.pop("rerun_failed"), options.pop("rerun_refused")
+    by_repository = options.pop("by_repository")
+    if by_repository and all(report is None for report in earlier):
+        raise click.UsageError("--by-repository goes with --only-failed or --only-refused")
     if any(report is not None for report in earlier):
         if paths or options["repos_from"] is not None or options["files"] or all(earlier):
             raise click.UsageError(
@@ -287,7 +295,11 @@ def migrate(paths: tuple[Path, ...], targets: tuple[str, ...], **options: Any) -
         from composemigrate import rerun
 
         try:
-            paths = rerun.paths(earlier[0] or earlier[1], refused=earlier[1] is not None)
+            paths = rerun.paths(
+                earlier[0] or earlier[1],
+                refused=earlier[1] is not None,
+                repositories=by_repository,
+            )
         except rerun.ReportError as exc:
             raise click.UsageError(str(exc)) from None
         if not paths:

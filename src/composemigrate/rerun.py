@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +16,41 @@ class ReportError(Exception):
     """A report that cannot be used: one line naming the file and what is wrong."""
 
 
-def paths(report: Path, *, refused: bool) -> tuple[Path, ...]:
+def paths(report: Path, *, refused: bool, repositories: bool = False) -> tuple[Path, ...]:
     """The files of ``report`` that failed (and those left pending), or with ``refused`` those
-    with a service left unchanged under a refusal code; in the report's order."""
+    with a service left unchanged under a refusal code; in the report's order. With
+    ``repositories``, the repository of each such file instead (a file in none stays a file),
+    so that each is run again whole."""
     document = _load(report)
     chosen: list[Path] = []
     for entry in document["files"]:
         if refused:
             codes = [warning.get("code") or "" for warning in entry.get("warnings") or []]
-            if any(is_refusal(code) for code in codes):
-                chosen.append(Path(entry["path"]))
-        elif entry.get("status") == "failed":
-            chosen.append(Path(entry["path"]))
+            picked = any(is_refusal(code) for code in codes)
+        else:
+            picked = entry.get("status") == "failed"
+        if picked:
+            repository = entry.get("repository")
+            path = Path(entry["path"])
+            whole = repositories and isinstance(repository, str)
+            chosen.append(_spelled(path, Path(str(repository))) if whole else path)
     if not refused:
-        chosen += [Path(path) for path in document.get("pending") or []]
+        known = [Path(entry["path"]) for entry in document.get("repositories") or []]
+        for path in map(Path, document.get("pending") or []):
+            real = Path(os.path.abspath(path))
+            holding = [repo for repo in known if real.is_relative_to(repo)]
+            deepest = max(holding, key=lambda repo: len(repo.parts)) if holding else None
+            chosen.append(_spelled(path, deepest) if repositories and deepest else path)
     return tuple(dict.fromkeys(chosen))
+
+
+def _spelled(path: Path, repository: Path) -> Path:
+    """``repository`` (absolute in a report) as ``path``, a file in it, spells it: relative
+    when the path is, so messages name it the way the first run named its files."""
+    return next(
+        (folder for folder in path.parents if os.path.abspath(folder) == str(repository)),
+        repository,
+    )
 
 
 def _load(report: Path) -> dict[str, Any]:
@@ -51,4 +72,9 @@ def _load(report: Path) -> dict[str, Any]:
         isinstance(entry, dict) and isinstance(entry.get("path"), str) for entry in files
     ):
         raise ReportError(f"{report}: its files are not listed with their paths")
+    repositories = document.get("repositories") or []
+    if not isinstance(repositories, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("path"), str) for entry in repositories
+    ):
+        raise ReportError(f"{report}: its repositories are not listed with their paths")
     return document
