@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -230,3 +231,27 @@ def test_a_fix_that_cannot_be_written_fails_the_file(
     assert result.exit_code == 2
     assert result.stderr.startswith("compose.yaml: error: read-only file system\n")
     assert target.read_text(encoding="utf-8") == WARNING
+
+
+def test_findings_stream_out_before_the_last_file_is_linted(tmp_path: Path) -> None:
+    """The real command on a pipe: the first file's finding is read while lint is still at work
+    on the hundreds of files after it (text output is written file by file, not at the end), so
+    the last file, made clean at that moment, is linted as clean."""
+    names = [f"f{number:03}.yaml" for number in range(400)]
+    body = "".join(f"  s{n}:\n    runtime: nvidia\n    gpus: all\n" for n in range(30))
+    for name in names:
+        _write(tmp_path / name, "services:\n" + body)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "composemigrate", "lint", *names],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    _write(tmp_path / names[-1], CLEAN)
+    rest = process.stdout.read().splitlines()
+    assert process.wait(timeout=120) == 0
+    assert first.startswith("f000.yaml:3:5: CM2")
+    assert rest[-1].startswith("f398.yaml:")
