@@ -90,10 +90,17 @@ def _opened_within(path: Path | str, fd: int, info: os.stat_result, within: str)
 def open_regular(
     path: Path | str, within: str | None = None
 ) -> Iterator[tuple[BinaryIO, os.stat_result]]:
-    """A regular file (following symlinks) open for reading, and its ``stat``. Opened without
-    blocking, so a FIFO is refused at once rather than waited on, and checked to be a regular
-    file before one byte is read (``/dev/zero`` is never read). With ``within``, the file opened
-    must be the one whose real path lies in that folder (``Outside`` otherwise)."""
+    """A regular file (see ``_open_fd``) open for reading, and its ``stat``."""
+    fd, info = _open_fd(path, within)
+    with os.fdopen(fd, "rb") as file:
+        yield file, info
+
+
+def _open_fd(path: Path | str, within: str | None) -> tuple[int, os.stat_result]:
+    """A regular file (following symlinks) opened, and its ``stat``. Opened without blocking, so
+    a FIFO is refused at once rather than waited on, and checked to be a regular file before one
+    byte is read (``/dev/zero`` is never read); a regular file reads the same either way. With
+    ``within``, the file opened must lie in that folder (``Outside`` otherwise)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
@@ -103,21 +110,33 @@ def open_regular(
             raise IsADirectoryError(errno.EISDIR, "is a directory")
         if not stat.S_ISREG(info.st_mode):
             raise NotRegular(errno.EINVAL, "not a regular file")
-        os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
-    with os.fdopen(fd, "rb") as file:
-        yield file, info
+    return fd, info
 
 
 def read_regular(
     path: Path | str, limit: int | None = None, within: str | None = None
 ) -> tuple[bytes, os.stat_result]:
-    """The bytes of a regular file (see ``open_regular``), at most ``limit`` + 1 of them, and
-    its ``stat``."""
-    with open_regular(path, within) as (file, info):
-        return (file.read() if limit is None else file.read(limit + 1)), info
+    """The bytes of a regular file (see ``_open_fd``), at most ``limit`` + 1 of them, and its
+    ``stat``. Read straight from the descriptor: most files take one call, since their size is
+    known."""
+    fd, info = _open_fd(path, within)
+    try:
+        wanted = None if limit is None else limit + 1
+        chunks: list[bytes] = []
+        size = 0
+        while wanted is None or size < wanted:
+            step = max(info.st_size - size + 1, 1 << 16)
+            chunk = os.read(fd, step if wanted is None else min(step, wanted - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks), info
+    finally:
+        os.close(fd)
 
 
 PIECE = 1 << 20
