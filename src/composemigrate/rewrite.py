@@ -52,7 +52,7 @@ def _services(root: Node, lines: Lines, env_files: EnvFileReader | None) -> Iter
     where = lines.where(int(root.start_mark.index))
     if not yamldoc.is_mapping(root):
         raise MigrationError("the top level is not a mapping", *where)
-    refs, mappings = yamldoc.reference_counts(root)
+    refs, mappings = yamldoc.survey(root)
     for node in mappings:
         duplicate = yamldoc.duplicate_key(node)
         if duplicate is not None:
@@ -216,7 +216,7 @@ def _reach(view: ServiceView) -> set[int]:
 
 def _shared_conflicts(plans: list[Plan], views: list[ServiceView]) -> set[str]:
     """Services whose edits land in a node that other services reach but do not edit alike."""
-    if not plans or all(count < 2 for count in views[0].refs.values()):
+    if not plans or not views[0].refs:
         return set()  # no alias in the document: no node is reached twice
     reach = {view.name: _reach(view) for view in views}
     users: Counter[int] = Counter(node for nodes in reach.values() for node in nodes)

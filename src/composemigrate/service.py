@@ -3,7 +3,6 @@ what a form's reader found there. The edits a form makes are in ``splice``."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -41,7 +40,8 @@ class ServiceView:
     node: Node
     root: Node
     lines: Lines
-    refs: Counter[int]
+    refs: frozenset[int]
+    """The nodes (by id) that more than one place points at."""
     env_files: EnvFileReader | None = None
 
     @cached_property
@@ -112,7 +112,7 @@ class ServiceView:
 
     def shared(self, node: Node) -> bool:
         """True when an alias elsewhere points at ``node``: deleting it would break the alias."""
-        return self.refs[id(node)] > 1
+        return id(node) in self.refs
 
 
 @dataclass(frozen=True)

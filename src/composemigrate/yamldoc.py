@@ -283,17 +283,19 @@ def walk(node: Node) -> Iterator[Node]:
             stack.extend(reversed(current.value))
 
 
-def reference_counts(root: Node) -> tuple[Counter[int], list[Node]]:
-    """How many places point at each node (more than one: an anchor is used elsewhere), and
+def survey(root: Node) -> tuple[frozenset[int], list[Node]]:
+    """The nodes (by id) that more than one place points at (an anchor used elsewhere), and
     every mapping once, in the order of the text."""
-    counts: Counter[int] = Counter()
+    seen: set[int] = set()
+    shared: set[int] = set()
     mappings: list[Node] = []
     stack = [root]
     while stack:
         current = stack.pop()
-        counts[id(current)] += 1
-        if counts[id(current)] > 1:
+        if id(current) in seen:
+            shared.add(id(current))
             continue
+        seen.add(id(current))
         kind = current.id
         if kind == "mapping":
             mappings.append(current)
@@ -301,7 +303,7 @@ def reference_counts(root: Node) -> tuple[Counter[int], list[Node]]:
                 stack.extend((value, key))
         elif kind == "sequence":
             stack.extend(reversed(current.value))
-    return counts, mappings
+    return frozenset(shared), mappings
 
 
 def content_end(node: Node) -> int:
