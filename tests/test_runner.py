@@ -156,3 +156,19 @@ def test_an_unexpected_exception_fails_its_file_with_one_line(
     monkeypatch.setattr(command, "lint_text", broken)
     checked = command.check_file(path, command.Options())
     assert checked.error is not None and checked.error.message == expected
+
+
+def test_a_file_that_shrinks_below_the_limit_after_it_was_opened_is_read_as_usual(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened, it was over ``max_bytes``; looked at again, it is not (someone shortened it):
+    it is read again and migrated like any other file."""
+    path = tmp_path / "compose.yaml"
+    path.write_text(LEGACY)
+    monkeypatch.setattr(runner.sizelimit, "large_file", lambda *args: False)
+    outcome = runner.run_job(Job(path, Form.DEVICES, max_bytes=8))
+    assert outcome.status == "changed"
+    monkeypatch.undo()
+    refused = runner.run_job(Job(path, Form.DEVICES, max_bytes=8))
+    assert refused.status == "failed" and refused.error is not None
+    assert "more than --max-size allows" in refused.error.message

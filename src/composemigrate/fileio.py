@@ -65,6 +65,10 @@ class NotRegular(OSError):
     """A path names a FIFO, device, socket or directory: reading it could hang or never end."""
 
 
+class TooLarge(OSError):
+    """A regular file over the size a caller reads whole: not one byte of it was read."""
+
+
 class Outside(OSError):
     """The file opened is not in the folder it was found in: a link was swapped in."""
 
@@ -117,13 +121,18 @@ def _open_fd(path: Path | str, within: str | None) -> tuple[int, os.stat_result]
 
 
 def read_regular(
-    path: Path | str, limit: int | None = None, within: str | None = None
+    path: Path | str,
+    limit: int | None = None,
+    within: str | None = None,
+    larger: int | None = None,
 ) -> tuple[bytes, os.stat_result]:
     """The bytes of a regular file (see ``_open_fd``), at most ``limit`` + 1 of them, and its
-    ``stat``. Read straight from the descriptor: most files take one call, since their size is
-    known."""
+    ``stat``; ``TooLarge`` for a file of more than ``larger`` bytes. Read straight from the
+    descriptor: most files take one call, since their size is known."""
     fd, info = _open_fd(path, within)
     try:
+        if larger is not None and info.st_size > larger:
+            raise TooLarge(errno.EFBIG, "larger than asked for")
         wanted = None if limit is None else limit + 1
         chunks: list[bytes] = []
         size = 0
@@ -197,11 +206,14 @@ def env_file_reader(folder: Path) -> Callable[[str], str]:
     return read
 
 
-def read_source(path: Path, within: str | None = None) -> Source:
+def read_source(path: Path, within: str | None = None, larger: int | None = None) -> Source:
     """Read ``path`` (following a symlink) in binary and decode it strictly as UTF-8; a path that
-    is no regular file, or (with ``within``) leads out of that folder, is refused unread."""
+    is no regular file, or (with ``within``) leads out of that folder, is refused unread, and
+    ``TooLarge`` is raised unread for a file of more than ``larger`` bytes."""
     try:
-        data, info = read_regular(path, within=within)
+        data, info = read_regular(path, within=within, larger=larger)
+    except TooLarge:
+        raise
     except NotRegular as err:
         raise ReadError(f"{err.strerror} (a FIFO, device or socket); not read") from None
     except Outside as err:

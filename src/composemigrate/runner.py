@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from composemigrate import sizelimit
+from composemigrate import fileio, rewrite, sizelimit
 from composemigrate.fileio import Source
 from composemigrate.gpu import Form
 from composemigrate.projects import Project
@@ -72,8 +72,6 @@ def parsed_by(path: Path, job: Job) -> Callable[[str], bool]:
         from composemigrate import pysdk
 
         return pysdk.needs_parsing
-    from composemigrate import rewrite
-
     return lambda text: rewrite.needs_parsing(text, job.drop_version)
 
 
@@ -88,8 +86,6 @@ def migrate_text(
         from composemigrate import pysdk
 
         return pysdk.migrate_python(text, job.to)
-    from composemigrate import fileio, rewrite
-
     return rewrite.migrate(
         text,
         job.to,
@@ -165,20 +161,17 @@ def finish(job: Job, source: Source) -> Outcome:
 
 
 def _screen(job: Job) -> Outcome | Source:
-    from composemigrate import fileio
-
     if job.refusal is not None:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(job.refusal))
     parsed = parsed_by(job.path, job)
     try:
-        large = sizelimit.large_file(job.path, job.max_bytes, parsed, job.within)
-    except (fileio.ReadError, MigrationError) as exc:
-        error = exc if isinstance(exc, MigrationError) else MigrationError(exc.message)
-        return Outcome(job.path, "failed", job.repo, error=error)
-    if large:
-        return Outcome(job.path, "unchanged", job.repo)
-    try:
-        source = fileio.read_source(job.path, job.within)
+        try:
+            source = fileio.read_source(job.path, job.within, larger=job.max_bytes)
+        except fileio.TooLarge:
+            large = _large(job, parsed)
+            if large is not None:
+                return large
+            source = fileio.read_source(job.path, job.within)  # it shrank since it was opened
     except fileio.ReadError as exc:
         return Outcome(job.path, "failed", job.repo, error=MigrationError(exc.message))
     if job.path.suffix != ".py" and not parsed(source.text):  # most files: nothing to do
@@ -186,9 +179,18 @@ def _screen(job: Job) -> Outcome | Source:
     return source
 
 
-def _finish(job: Job, source: Source) -> Outcome:
-    from composemigrate import fileio
+def _large(job: Job, parsed: Callable[[str], bool]) -> Outcome | None:
+    """A file over ``--max-size``, looked at a piece at a time: refused when a piece would be
+    parsed, else unchanged (the gate passes over it); None when it is no longer that large."""
+    try:
+        large = sizelimit.large_file(job.path, job.max_bytes, parsed, job.within)
+    except (fileio.ReadError, MigrationError) as exc:
+        error = exc if isinstance(exc, MigrationError) else MigrationError(exc.message)
+        return Outcome(job.path, "failed", job.repo, error=error)
+    return Outcome(job.path, "unchanged", job.repo) if large else None
 
+
+def _finish(job: Job, source: Source) -> Outcome:
     try:
         held = HeldByProject(source.text, job)
         result = migrate_text(source.text, job.path, job, held)
