@@ -82,4 +82,21 @@ def test_corpus_files_get_the_stock_graph(entry: Any) -> None:
 
 def _loader_only(text: str) -> list[Any]:
     """The fast loader alone (``compose`` would fall back to the pure one on an error)."""
-    return [doc for doc in yamldoc._loader()(False).compose_all(text) if doc]
+    return [doc for doc in yamldoc._loader()(text, False) if doc]
+
+
+def test_without_the_c_parser_the_pure_loader_composes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ruamel.yaml.clib there is no libyaml: every text goes to the pure loader, which
+    honours ``%YAML 1.1`` (``yes`` is a boolean there)."""
+    import ruamel.yaml.main
+
+    monkeypatch.setattr(ruamel.yaml.main, "CParser", None)
+    yamldoc._loader.cache_clear()
+    try:
+        nodes = yamldoc.compose(TRICKY)
+        stock = [doc for doc in YAML(typ="safe", pure=True).compose_all(TRICKY) if doc]
+        assert _graph(nodes) == _graph(stock)
+        booleans = yamldoc.entries(nodes[0])["booleans"].value.value
+        assert str(booleans[0].tag).endswith(":bool")
+    finally:
+        yamldoc._loader.cache_clear()

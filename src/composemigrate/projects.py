@@ -76,6 +76,8 @@ class Project:
 
 def _gpu_settings(view: ServiceView) -> bool:
     """Whether this definition carries anything the GPU request is made of."""
+    if view.plain:
+        return False
     if any(module.read(view) is not None for module in FORMS.values()):
         return True
     entries = view.entries

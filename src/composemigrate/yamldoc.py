@@ -116,7 +116,7 @@ def compose(text: str) -> list[Node]:
     error: Exception | None = None
     for pure in (False, True):
         try:
-            return [doc for doc in _loader()(pure).compose_all(shadow) if doc]
+            return [doc for doc in _loader()(shadow, pure) if doc]
         except RecursionError:
             raise MigrationError("nesting too deep to read") from None
         except (YAMLError, ValueError) as exc:
@@ -143,16 +143,27 @@ PLAIN_TAGS_KEPT = 65536
 
 
 @functools.cache
-def _loader() -> Callable[[bool], Any]:
-    """ruamel's safe loader, built for composing many small files. With libyaml (``pure`` False)
-    the YAML version is always 1.2 (the C path has no scanner to say otherwise), so a plain
-    scalar's tag depends on its text alone and is remembered; the stock resolver works the
-    version out again for every scalar, a third of the time spent composing. No plug-ins are
-    looked for (a directory glob per loader): the safe loader uses none."""
+def _loader() -> Callable[[str, bool], Iterator[Node]]:
+    """Composes the documents of a text, built once for many small files.
+
+    With libyaml (``pure`` False) one composer class is made, not a loader object and a class
+    per text as ``YAML.compose_all`` makes them. There the YAML version is always 1.2 (the C path
+    has no scanner to say otherwise), so a plain scalar's tag depends on its text alone and is
+    remembered; the stock resolver works the version out again for every scalar, a third of the
+    time spent composing. No resolver path is ever set, so descending and ascending do nothing.
+    """
     from ruamel.yaml import YAML
+    from ruamel.yaml import main as ruamel_main
     from ruamel.yaml.nodes import ScalarNode
     from ruamel.yaml.resolver import VersionedResolver
 
+    parser: Any = getattr(ruamel_main, "CParser", None)  # None without ruamel.yaml.clib
+
+    def stock(text: str) -> Iterator[Node]:
+        return YAML(typ="safe", pure=True).compose_all(text)  # type: ignore[no-any-return]
+
+    if parser is None:
+        return lambda text, pure: stock(text)
     known: dict[str, Any] = {}
 
     class PlainTags(VersionedResolver):
@@ -166,16 +177,29 @@ def _loader() -> Callable[[bool], Any]:
                 tag = known[value] = super().resolve(kind, value, implicit)
             return tag
 
-    class Safe(YAML):
-        def __init__(self, pure: bool) -> None:
-            super().__init__(typ="safe", pure=pure)
-            if not pure:
-                self.Resolver = PlainTags
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
 
-        def official_plug_ins(self) -> list[str]:
-            return []
+        def ascend_resolver(self) -> None:
+            return None
 
-    return Safe
+    class Composer(parser, PlainTags):  # type: ignore[misc]
+        def __init__(self, text: str) -> None:
+            parser.__init__(self, text)
+            PlainTags.__init__(self, loadumper=self)
+
+    def compose_all(text: str, pure: bool) -> Iterator[Node]:
+        if pure:
+            yield from stock(text)
+            return
+        composer = Composer(text)
+        try:
+            while composer.check_node():
+                yield composer.get_node()
+        finally:
+            composer.dispose()
+
+    return compose_all
 
 
 def is_mapping(node: Node) -> bool:
