@@ -52,7 +52,7 @@ def _services(root: Node, lines: Lines, env_files: EnvFileReader | None) -> Iter
     where = lines.where(int(root.start_mark.index))
     if not yamldoc.is_mapping(root):
         raise MigrationError("the top level is not a mapping", *where)
-    refs, mappings = yamldoc.survey(root)
+    refs, mappings = yamldoc.survey(root, aliased="*" in lines.text)
     for node in mappings:
         duplicate = yamldoc.duplicate_key(node)
         if duplicate is not None:

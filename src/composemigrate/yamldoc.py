@@ -307,9 +307,12 @@ def walk(node: Node) -> Iterator[Node]:
             stack.extend(reversed(current.value))
 
 
-def survey(root: Node) -> tuple[frozenset[int], list[Node]]:
+def survey(root: Node, aliased: bool = True) -> tuple[frozenset[int], list[Node]]:
     """The nodes (by id) that more than one place points at (an anchor used elsewhere), and
-    every mapping once, in the order of the text."""
+    every mapping once, in the order of the text. Without ``aliased`` (a text with no ``*`` has
+    no alias) no node is reached twice, so only the collections are walked."""
+    if not aliased:
+        return frozenset(), _mappings(root)
     seen: set[int] = set()
     shared: set[int] = set()
     mappings: list[Node] = []
@@ -328,6 +331,23 @@ def survey(root: Node) -> tuple[frozenset[int], list[Node]]:
         elif kind == "sequence":
             stack.extend(reversed(current.value))
     return frozenset(shared), mappings
+
+
+def _mappings(root: Node) -> list[Node]:
+    mappings: list[Node] = []
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        if current.id == "mapping":
+            mappings.append(current)
+            for key, value in reversed(current.value):
+                if value.id != "scalar":
+                    stack.append(value)
+                if key.id != "scalar":
+                    stack.append(key)
+        elif current.id == "sequence":
+            stack.extend(item for item in reversed(current.value) if item.id != "scalar")
+    return mappings
 
 
 def content_end(node: Node) -> int:
