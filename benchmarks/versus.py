@@ -1,15 +1,17 @@
 """This tree's ``composemigrate --check`` against an earlier revision's, side by side on one fleet.
 
-Both run from source (``PYTHONPATH``), one job each so the figures are the work itself, in the same
-fresh wrapper as ``bench.py``; the earlier revision is checked out in a temporary git worktree.
-The ratio is this tree's time over the revision's: above 1 means slower.
+Both run from source (``PYTHONPATH``, each tree byte-compiled first), one job each by default so the
+figures are the work itself, in the same fresh wrapper as ``bench.py``; the earlier revision is
+checked out in a temporary git worktree. The ratio is this tree's time over the revision's: above 1
+means slower.
 
-Usage: ``python benchmarks/versus.py REV [--repos 100] [--files 50] [--repeat 3]``
+Usage: ``python benchmarks/versus.py REV [--repos 100] [--files 50] [--repeat 3] [--jobs 1]``
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import subprocess
 import sys
 import tempfile
@@ -22,10 +24,11 @@ from bench import make_fleet, measure, table
 HERE = Path(__file__).resolve().parent
 
 
-def check(source: Path, root: Path) -> list[str]:
+def check(source: Path, root: Path, jobs: int) -> list[str]:
     """The ``--check`` command of the tree at ``source`` over ``root``."""
+    compileall.compile_dir(source / "src", quiet=1)
     command = [sys.executable, "-m", "composemigrate", "--to-devices", "--check", "-q"]
-    return ["env", f"PYTHONPATH={source / 'src'}", *command, "--jobs", "1", str(root)]
+    return ["env", f"PYTHONPATH={source / 'src'}", *command, "--jobs", str(jobs), str(root)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repos", type=int, default=100)
     parser.add_argument("--files", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes of each run")
     args = parser.parse_args(argv)
     repo = HERE.parent
     with tempfile.TemporaryDirectory(prefix="versus-") as work:
@@ -45,11 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             check=True,
         )
         try:
-            earlier = measure(f"at {args.revision}", check(tree, where.root), (0, 1), args.repeat)
-            now = measure("this tree", check(repo, where.root), (0, 1), args.repeat)
+            before, after = check(tree, where.root, args.jobs), check(repo, where.root, args.jobs)
+            earlier = measure(f"at {args.revision}", before, (0, 1), args.repeat)
+            now = measure("this tree", after, (0, 1), args.repeat)
         finally:
             subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)])
-    print(f"{len(where.files)} files, jobs 1, median of {args.repeat}")
+    print(f"{len(where.files)} files, jobs {args.jobs}, median of {args.repeat}")
     print(table([earlier, now], baseline=earlier))
     print(
         f"this tree / {args.revision}: wall {now.wall / earlier.wall:.2f}x, "

@@ -214,7 +214,8 @@ class _Walk:
 
     def files(self, earlier: Sequence[_Walk], seen: set[str]) -> Iterator[Discovered]:
         """The wanted files in sorted path order, links followed inside the tree only."""
-        stack = [self._frame(self.root, self.real, "", self._top, _repo_above(self.root.parent))]
+        repo = _repo_above(self.root.parent)
+        stack = [self._frame(self.root, self.real, "", self._top, repo, own=False)]
         linked_dirs: set[str] = set()
         while stack:
             frame = stack[-1]
@@ -257,8 +258,7 @@ class _Walk:
                 if real in linked_dirs or self._enters(real) is not None:
                     return
                 linked_dirs.add(real)
-            ignores = self._ignores_in(path, rel, frame.ignores)
-            stack.append(self._frame(path, real, rel, ignores, frame.repo, linked=via_link))
+            stack.append(self._frame(path, real, rel, frame.ignores, frame.repo, linked=via_link))
         elif (
             entry.is_file()
             and self.rules.takes(rel, entry.name)
@@ -267,8 +267,8 @@ class _Walk:
         ):
             yield Discovered(path, frame.repo, self.real)
 
-    @staticmethod
     def _frame(
+        self,
         path: Path,
         real: str,
         rel: str,
@@ -276,11 +276,16 @@ class _Walk:
         repo: Path | None,
         *,
         linked: bool = False,
+        own: bool = True,
     ) -> _Frame:
-        """A directory about to be walked; ``ignores`` already hold its own ``.gitignore``."""
+        """A directory about to be walked, with the rules inside it: ``ignores`` and its own
+        ``.gitignore`` when it lists one (unless ``own`` is False: ``ignores`` hold it)."""
         entries = _listing(path)
-        if any(entry.name == ".git" for entry in entries):
+        names = {entry.name for entry in entries}
+        if ".git" in names:
             repo = Path(os.path.abspath(path))
+        if own and ".gitignore" in names:
+            ignores = self._ignores_in(path, rel, ignores)
         return _Frame(iter(entries), path, real, rel, ignores, repo, linked)
 
 

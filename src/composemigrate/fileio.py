@@ -138,11 +138,14 @@ def read_regular(
         size = 0
         while wanted is None or size < wanted:
             step = max(info.st_size - size + 1, 1 << 16)
-            chunk = os.read(fd, step if wanted is None else min(step, wanted - size))
+            asked = step if wanted is None else min(step, wanted - size)
+            chunk = os.read(fd, asked)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
+            if len(chunk) < asked and size >= info.st_size:
+                break  # short at the size fstat gave: the end, without one more call
         return b"".join(chunks), info
     finally:
         os.close(fd)
