@@ -439,6 +439,8 @@ def _including_projects(path: Path, files: Files) -> Iterator[Project]:
         if os.path.abspath(above) == os.path.abspath(folder):
             return  # the root
         folder = above
+        if not any(os.path.lexists(folder / base) for base in BASES):
+            continue  # no project here (a few lookups, where listing a folder may take many)
         try:
             names = sorted(os.listdir(folder))
         except OSError:
