@@ -189,9 +189,14 @@ class Files:
         self._includes[path] = [
             path.parent / name for document in docs for name in _included(document.root)
         ]
+        extending = "extends" in text  # else no service extends another: nothing to look up
         return [
             Definition(
-                path, view.name, *view.where(view.key), _gpu_settings(view), _extends(view, path)
+                path,
+                view.name,
+                *view.where(view.key),
+                _gpu_settings(view),
+                _extends(view, path) if extending else None,
             )
             for document in docs
             for view in document.views

@@ -98,7 +98,17 @@ NOTHING = Reading({}, None, frozenset())
 
 def read_service(view: ServiceView) -> Reading:
     """Every form's reading of the service, and the one request they add up to (see
-    ``Reading``), or the refusal that stops it."""
+    ``Reading``), or the refusal that stops it. Read once per view: planning asks, then the
+    state kept for verification."""
+    known = view.kept.get("reading")
+    if isinstance(known, Reading):
+        return known
+    reading = _read_service(view)
+    view.kept["reading"] = reading
+    return reading
+
+
+def _read_service(view: ServiceView) -> Reading:
     if view.plain:
         return NOTHING
     present = {form: found for form, module in FORMS.items() if (found := module.read(view))}

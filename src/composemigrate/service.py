@@ -3,7 +3,7 @@ what a form's reader found there. The edits a form makes are in ``splice``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from composemigrate import environment, layout, refusals, yamldoc
@@ -43,6 +43,9 @@ class ServiceView:
     refs: frozenset[int]
     """The nodes (by id) that more than one place points at."""
     env_files: EnvFileReader | None = None
+    kept: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """What a reader worked out about the service, for the next one to ask (see
+    ``rewrite.read_service``)."""
 
     @cached_property
     def entries(self) -> dict[str, Entry]:
