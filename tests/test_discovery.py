@@ -5,7 +5,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pathspec import GitIgnoreSpec
 
+from composemigrate import discovery
 from composemigrate.discovery import Discovered, discover, read_repo_list
 
 
@@ -290,3 +292,53 @@ def test_read_repo_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def test_read_repo_list_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_repo_list(tmp_path / "repos.txt")
+
+
+RULES = [
+    "node_modules/",
+    "*.log",
+    "!keep.log",
+    "/build",
+    "docs/**/draft.yaml",
+    "a?c.yml",
+    "[ab]*.yaml",
+    "\\#literal",
+    "deep/",
+    "!deep/keep/",
+    "**/cache",
+    "x(y).yaml",
+]
+PATHS = [
+    "compose.yaml",
+    "app.log",
+    "keep.log",
+    "sub/keep.log",
+    "build",
+    "build/",
+    "sub/build/",
+    "docs/a/b/draft.yaml",
+    "docs/draft.yaml",
+    "abc.yml",
+    "a/c.yml",
+    "b-compose.yaml",
+    "#literal",
+    "deep/",
+    "deep/keep/",
+    "deep/keep/compose.yaml",
+    "x/cache",
+    "x(y).yaml",
+    "node_modules/",
+    "svc/node_modules/",
+]
+
+
+@pytest.mark.parametrize("rules", [RULES, RULES[:1], [], ["*"], ["!*"]], ids=str)
+def test_the_joined_expression_finds_a_path_exactly_when_a_rule_does(rules: list[str]) -> None:
+    """Where no rule matches, ``any_rule`` says so in one search; where one does, the rules
+    decide as before. It must never miss a path some rule matches."""
+    spec = GitIgnoreSpec.from_lines(rules)
+    joined = discovery.any_rule(spec)
+    assert joined is not None
+    for path in PATHS:
+        decided = spec.check_file(path).include is not None
+        assert (joined.search(path) is not None) == decided, path

@@ -40,7 +40,7 @@ SKIPPED_DIRS = frozenset(
 )
 """Directory names never walked into; any directory holding ``pyvenv.cfg`` is skipped too."""
 
-_Ignores = tuple[tuple[str, GitIgnoreSpec], ...]
+_Ignores = tuple[tuple[str, GitIgnoreSpec, "re.Pattern[str] | None"], ...]
 """The ``.gitignore`` files above a directory: (their directory relative to the root, rules)."""
 
 
@@ -82,12 +82,37 @@ def _matches(spec: GitIgnoreSpec, rel: str, name: str) -> bool:
 
 
 def _ignored(ignores: _Ignores, rel: str) -> bool:
-    """Git's answer: the deepest ``.gitignore`` with a matching rule decides, its last rule wins."""
-    for base, spec in reversed(ignores):
-        decision = spec.check_file(rel[len(base) + 1 :] if base else rel).include
+    """Git's answer: the deepest ``.gitignore`` with a matching rule decides, its last rule wins.
+    (``rel`` never starts with ``/`` or ``./``, so it is the path the rules see.)"""
+    for base, spec, any_rule in reversed(ignores):
+        path = rel[len(base) + 1 :] if base else rel
+        if any_rule is not None and any_rule.search(path) is None:
+            continue  # no rule of this file matches: it decides nothing
+        decision = spec.check_file(path).include
         if decision is not None:
             return bool(decision)
     return False
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def any_rule(spec: GitIgnoreSpec) -> re.Pattern[str] | None:
+    """One expression that finds a path when any rule of ``spec`` does (their own expressions,
+    joined): most paths match no rule, and one search says so at once where the rules would be
+    tried one by one. None when a rule is not a plain expression to join."""
+    sources = []
+    for pattern in spec.patterns:
+        if pattern.include is None:
+            continue
+        regex = getattr(pattern, "regex", None)
+        if not isinstance(regex, re.Pattern) or regex.flags != re.UNICODE:
+            return None
+        sources.append(f"(?:{_NAMED_GROUP.sub('(?:', str(regex.pattern))})")
+    try:
+        return re.compile("|".join(sources) or "(?!)")
+    except re.error:
+        return None
 
 
 IGNORE_FILE_LIMIT = 1024 * 1024
@@ -103,7 +128,8 @@ def _with_gitignore(directory: Path, rel: str, ignores: _Ignores) -> _Ignores:
         return ignores
     lines = data[:IGNORE_FILE_LIMIT].decode("utf-8", errors="replace").split("\n")
     bounded = [line for line in lines if _STARS.sub("", line).count("*") <= MAX_STARS]
-    return (*ignores, (rel, GitIgnoreSpec.from_lines(bounded)))
+    spec = GitIgnoreSpec.from_lines(bounded)
+    return (*ignores, (rel, spec, any_rule(spec)))
 
 
 MAX_STARS = 3
