@@ -286,6 +286,28 @@ def _together(
     return edits if same and _comments_of(after) == _comments_of(body) else None
 
 
+def _carried_once(body: str, edits: list[Edit]) -> list[Edit]:
+    """The edits with every comment of the text written once. Services that merge one anchor
+    each remove its lines, and each carries their comments into its own new lines; the first in
+    the text keeps them, the later copies go."""
+    try:
+        excess = _comments_of(edit_engine.apply(body, edits)) - _comments_of(body)
+    except edit_engine.EditConflict:
+        return edits  # applying them reports the conflict
+    if not excess:
+        return edits
+    out: list[Edit] = []
+    for edit in sorted(dict.fromkeys(edits), key=lambda e: (e.start, e.end), reverse=True):
+        lines = edit.new.split("\n")
+        for number in reversed(range(len(lines))):
+            comment = layout.line_comment(lines[number].removesuffix("\r"))
+            if comment is not None and comment.own_line and excess[comment.text] > 0:
+                excess[comment.text] -= 1
+                del lines[number]
+        out.append(Edit(edit.start, edit.end, "\n".join(lines)))
+    return out[::-1]
+
+
 def _comments_of(text: str) -> Counter[str]:
     """Every comment of a text: a merged set of edits must carry each one exactly once."""
     found = (layout.line_comment(line.removesuffix("\r")) for line in text.split("\n"))
@@ -396,6 +418,8 @@ def _plan_text(
     owners: dict[int, int] = {}
     """id of a service's warning → the line of the service's own key."""
     plans: list[Plan] = []
+    shared = False
+    """Some document has two or more services to migrate and nodes that several places reach."""
     edits: list[Edit] = []
     parsed = documents(body, lines, env_files)
     across = _across_documents(parsed)
@@ -428,10 +452,13 @@ def _plan_text(
                 warnings.extend(outcome.notes)
             owners.update((id(w), view.where(view.key)[0]) for w in warnings[first:])
         edits.extend(together or [])
+        shared = shared or (len(plans) - migrated_before > 1 and bool(views and views[0].refs))
         if len(plans) > migrated_before:
             note = version.warning(document.root, lines, target)
             warnings.extend([note] if note and not drop_version else [])
     extra = [e for d in parsed for e in version.drop(d.root, lines)] if drop_version else []
+    if shared:
+        edits = _carried_once(body, edits)
     before: _States = {}
     if verify and (plans or extra):
         before = {
